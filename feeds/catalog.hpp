@@ -1,0 +1,25 @@
+#pragma once
+// Which feeds exist (catalog) and which articles each holds (select).
+#include <span>
+#include <vector>
+
+#include "core/article.hpp"
+#include "feeds/model.hpp"
+
+namespace syndicated::feeds {
+
+// The site-wide feed, then one per category, author and tag seen among the visible articles
+// (when enabled), then the custom feeds; a stable order (kind, then slug).
+std::vector<FeedSpec> build_catalog(const Site& site, const FeedsConfig& config,
+                                    std::span<const core::Article> articles, core::Timestamp now);
+
+// Published, and not embargoed at `now` (published <= now).
+bool is_visible(const core::Article& a, core::Timestamp now);
+
+// The feed's items: visible, matching, newest `published` first, ties broken by id, at most
+// feed.limit.
+std::vector<const core::Article*> select_items(const FeedSpec& feed,
+                                               std::span<const core::Article> articles,
+                                               core::Timestamp now);
+
+}  // namespace syndicated::feeds

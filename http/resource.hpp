@@ -1,0 +1,58 @@
+#pragma once
+// What the server serves: an immutable table of static resources (each with an identity and an
+// optional gzip representation), swapped in whole, plus a few dynamic routes. Transport only:
+// nothing here knows about feeds.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace syndicated::http {
+
+struct Representation {
+  std::shared_ptr<const std::string> body;
+  std::string etag;  // strong, quoted
+};
+
+struct Resource {
+  std::string content_type;
+  std::int64_t last_modified = -1;  // unix seconds; -1: no Last-Modified
+  Representation identity;
+  std::optional<Representation> gzip;
+};
+
+// Immutable once built; the server holds a shared_ptr<const ResourceTable> and swaps it whole.
+class ResourceTable {
+ public:
+  void add(std::string path, Resource resource);
+  const Resource* find(std::string_view path) const;
+  std::size_t size() const { return resources_.size(); }
+
+ private:
+  std::map<std::string, Resource, std::less<>> resources_;
+};
+
+// A request as handlers see it (already parsed and size-checked by the server).
+struct Request {
+  std::string_view method;
+  std::string_view target;  // path plus query
+  std::string_view path;    // without the query
+  unsigned version = 11;    // 10 or 11
+  std::function<std::string_view(std::string_view)> header;  // "" when absent
+};
+
+struct Response {
+  unsigned status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<const std::string> body;  // may be null
+};
+
+// Dynamic routes (e.g. /healthz, /metrics): called on the I/O thread; must be quick.
+using DynamicHandler = std::function<Response(const Request&)>;
+
+}  // namespace syndicated::http

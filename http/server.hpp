@@ -1,0 +1,69 @@
+#pragma once
+// The HTTP/1.1 server. Beast and Asio stay behind this header (pimpl): its users see none of them.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/result.hpp"
+#include "http/resource.hpp"
+
+namespace syndicated::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0 = any free port (see Server::port())
+  std::optional<int> listen_fd;  // an already listening socket (socket activation)
+  std::size_t threads = 2;  // one io_context per thread
+  std::size_t max_connections = 10000;
+  std::size_t max_header_bytes = 16 * 1024;  // larger request heads get 431
+  std::chrono::milliseconds read_timeout{15000};   // per request head; slow clients are closed
+  std::chrono::milliseconds write_timeout{60000};  // per response
+  std::chrono::milliseconds idle_timeout{60000};   // keep-alive between requests
+  int max_age_seconds = 300;  // Cache-Control: public, max-age=N for static resources
+  std::string server_header = "syndicated";
+};
+
+struct ServerStats {
+  std::uint64_t connections_accepted = 0;
+  std::uint64_t connections_rejected = 0;  // over the cap
+  std::uint64_t active_connections = 0;
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds (or adopts listen_fd) and starts the I/O threads. After ok(), port() is known and
+  // connections are accepted.
+  core::Status start();
+  // Stops accepting, lets in-flight responses finish for up to `grace`, then closes the rest and
+  // joins the threads.
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+
+  std::uint16_t port() const;
+
+  // Swapped atomically; requests in flight keep the table they started with.
+  void set_resources(std::shared_ptr<const ResourceTable> table);
+  // Register before start(). Exact path match; GET and HEAD only.
+  void add_route(std::string path, DynamicHandler handler);
+
+  ServerStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The request logic, without sockets (unit tests and the fuzz target drive it directly):
+// routing, conditional GET, encoding negotiation, HEAD, 404/405.
+Response respond(const Request& request, const ResourceTable* table,
+                 const std::map<std::string, DynamicHandler, std::less<>>& routes,
+                 const ServerOptions& options);
+
+}  // namespace syndicated::http
