@@ -1,0 +1,13 @@
+#pragma once
+// The seam between feeds/ and http/: a rendered feeds::Snapshot becomes the server's immutable
+// ResourceTable. Bodies are shared, never copied.
+#include <memory>
+
+#include "feeds/snapshot.hpp"
+#include "http/resource.hpp"
+
+namespace syndicated::daemon {
+
+std::shared_ptr<const http::ResourceTable> to_resource_table(const feeds::Snapshot& snapshot);
+
+}  // namespace syndicated::daemon
