@@ -22,4 +22,11 @@ std::vector<const core::Article*> select_items(const FeedSpec& feed,
                                                std::span<const core::Article> articles,
                                                core::Timestamp now);
 
+// The order of every feed: newest `published` first, then by id (ascending) for equal times.
+bool newest_first(const core::Article& a, const core::Article& b);
+
+// The visible articles, sorted newest_first. build_snapshot sorts once and groups from here.
+std::vector<const core::Article*> visible_newest_first(std::span<const core::Article> articles,
+                                                       core::Timestamp now);
+
 }  // namespace syndicated::feeds

@@ -3,6 +3,7 @@
 // from the config file.
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/article.hpp"
@@ -49,6 +50,8 @@ enum class Format { kRss, kAtom, kJson };
 inline constexpr Format kAllFormats[] = {Format::kRss, Format::kAtom, Format::kJson};
 const char* extension(Format f);     // ".xml", ".atom", ".json"
 const char* content_type(Format f);  // with "; charset=utf-8"
+const char* media_type(Format f);    // without parameters, e.g. "application/atom+xml"
+const char* to_string(Format f);     // "RSS", "Atom", "JSON Feed" (for people)
 
 // What the operator configured; the catalog turns it into FeedSpecs.
 struct FeedsConfig {
@@ -58,5 +61,10 @@ struct FeedsConfig {
   bool tag_feeds = true;
   std::vector<FeedSpec> custom;  // kind = kCustom, path filled by the catalog if empty
 };
+
+// Absolute URL of a site path: base_url without its trailing '/' + path ("/feed.xml").
+std::string absolute_url(const Site& site, std::string_view path);
+// Absolute URL of a feed in one format: absolute_url(site, feed.path + extension(f)).
+std::string feed_url(const Site& site, const FeedSpec& feed, Format f);
 
 }  // namespace syndicated::feeds

@@ -1,0 +1,90 @@
+// JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/). Keys keep a fixed order (ordered_json)
+// and every string is cleaned first, so the output is deterministic and valid UTF-8.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "core/time.hpp"
+#include "feeds/render.hpp"
+#include "feeds/render_util.hpp"
+#include "feeds/text.hpp"
+
+namespace syndicated::feeds {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json author_json(std::string_view name, std::string_view url) {
+  Json j = Json::object();
+  if (!name.empty()) j["name"] = clean_text(name);
+  if (!url.empty()) j["url"] = clean_text(url);
+  return j;  // may be empty; the caller drops it (the schema wants at least one property)
+}
+
+Json item_json(const Site& site, const core::Article& a) {
+  Json item = Json::object();
+  item["id"] = clean_text(entry_id(site, a));
+  if (!a.url.empty()) item["url"] = clean_text(a.url);
+  item["title"] = plain_title(a);
+  if (!a.summary.empty()) item["summary"] = clean_text(a.summary);
+  item["content_html"] = clean_text(resolved_body(a));
+  if (!a.images.empty()) item["image"] = clean_text(a.images.front().url);
+  item["date_published"] = core::format_rfc3339(a.published);
+  item["date_modified"] = core::format_rfc3339(a.modified());
+  Json authors = Json::array();
+  for (const core::Author& au : a.authors)
+    if (Json j = author_json(au.name, au.url); !j.empty()) authors.push_back(std::move(j));
+  if (!authors.empty()) item["authors"] = std::move(authors);
+  // Categories, then tags, by name; the schema wants unique items.
+  std::vector<std::string> tags;
+  for (const auto* terms : {&a.categories, &a.tags}) {
+    for (const core::Term& t : *terms) {
+      std::string name = clean_text(t.name);
+      if (!name.empty() && std::find(tags.begin(), tags.end(), name) == tags.end())
+        tags.push_back(std::move(name));
+    }
+  }
+  if (!tags.empty()) item["tags"] = tags;
+  item["language"] = clean_text(item_language(site, a));
+  Json attachments = Json::array();
+  std::vector<std::string> titles;  // equal titles would mark attachments as alternates
+  for (const core::Image& img : a.images) {
+    Json att = Json::object();
+    att["url"] = clean_text(img.url);
+    att["mime_type"] = img.type.empty() ? std::string("application/octet-stream")
+                                        : clean_text(img.type);
+    if (std::string title = clean_text(img.caption);
+        !title.empty() && std::find(titles.begin(), titles.end(), title) == titles.end()) {
+      titles.push_back(title);
+      att["title"] = std::move(title);
+    }
+    if (img.length) att["size_in_bytes"] = *img.length;
+    attachments.push_back(std::move(att));
+  }
+  if (!attachments.empty()) item["attachments"] = std::move(attachments);
+  return item;
+}
+
+}  // namespace
+
+std::string render_json_feed(const Site& site, const FeedSpec& feed,
+                             std::span<const core::Article* const> items) {
+  Json doc = Json::object();
+  doc["version"] = "https://jsonfeed.org/version/1.1";
+  doc["title"] = clean_text(feed.title);
+  doc["home_page_url"] = clean_text(home_page(site));
+  doc["feed_url"] = clean_text(feed_url(site, feed, Format::kJson));
+  if (!feed.description.empty()) doc["description"] = clean_text(feed.description);
+  if (!site.icon.empty()) doc["icon"] = clean_text(site.icon);
+  if (!site.language.empty()) doc["language"] = clean_text(site.language);
+  if (Json j = author_json(site.title, home_page(site)); !j.empty())
+    doc["authors"] = Json::array({std::move(j)});
+  Json list = Json::array();
+  for (const core::Article* a : items) list.push_back(item_json(site, *a));
+  doc["items"] = std::move(list);
+  std::string out = doc.dump(2, ' ', false, Json::error_handler_t::replace);
+  out.push_back('\n');
+  return out;
+}
+
+}  // namespace syndicated::feeds

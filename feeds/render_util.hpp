@@ -1,0 +1,36 @@
+#pragma once
+// Pieces the renderers share (internal to feeds/): identities, the newest change, titles and
+// bodies prepared for output.
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/article.hpp"
+#include "feeds/model.hpp"
+
+namespace syndicated::feeds {
+
+inline constexpr std::string_view kGenerator = "syndicated";
+
+// "tag:<authority>:<article id, percent-encoded where RFC 4151 needs it>". Never changes.
+std::string entry_id(const Site& site, const core::Article& a);
+// "tag:<authority>:<feed path>", e.g. "tag:apa.az,2024:/category/politics/feed".
+std::string feed_id(const Site& site, const FeedSpec& feed);
+
+// The newest modified() among the items (compared as instants; written in its own offset).
+std::optional<core::Timestamp> newest_change(std::span<const core::Article* const> items);
+
+// The article's title as plain text (HTML stripped, entities decoded).
+std::string plain_title(const core::Article& a);
+// The body with relative URLs resolved against the article URL.
+std::string resolved_body(const core::Article& a);
+// The article's language, or the site's when the article has none.
+inline std::string_view item_language(const Site& site, const core::Article& a) {
+  return a.language.empty() ? std::string_view(site.language) : std::string_view(a.language);
+}
+// The home page of the site: base_url as configured.
+inline const std::string& home_page(const Site& site) { return site.base_url; }
+
+}  // namespace syndicated::feeds
+

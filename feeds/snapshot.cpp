@@ -1,0 +1,167 @@
+#include "feeds/snapshot.hpp"
+
+#include <libdeflate.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string_view>
+#include <unordered_map>
+
+#include "feeds/catalog.hpp"
+#include "feeds/render.hpp"
+#include "feeds/render_util.hpp"
+
+namespace syndicated::feeds {
+namespace {
+
+constexpr int kGzipLevel = 9;
+constexpr std::size_t kEtagBytes = 16;  // 128 bits of SHA-256: plenty for an ETag
+
+struct CompressorDeleter {
+  void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
+};
+
+// One compressor per thread: allocating one costs more than compressing a small feed.
+libdeflate_compressor* compressor() {
+  thread_local std::unique_ptr<libdeflate_compressor, CompressorDeleter> c(
+      libdeflate_alloc_compressor(kGzipLevel));
+  if (!c) throw std::bad_alloc();
+  return c.get();
+}
+
+std::string gzip(std::string_view body) {
+  libdeflate_compressor* c = compressor();
+  std::string out(libdeflate_gzip_compress_bound(c, body.size()), '\0');
+  const std::size_t n = libdeflate_gzip_compress(c, body.data(), body.size(), out.data(), out.size());
+  if (n == 0) throw std::logic_error("gzip: output larger than libdeflate's own bound");
+  out.resize(n);
+  return out;
+}
+
+// A strong ETag: the quoted hex of the first 128 bits of the bytes' SHA-256.
+std::string etag_of(std::string_view bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), md, &md_len, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string tag = "\"";
+  for (std::size_t i = 0; i < kEtagBytes && i < md_len; ++i) {
+    tag.push_back(kHex[md[i] >> 4]);
+    tag.push_back(kHex[md[i] & 0xF]);
+  }
+  tag.push_back('"');
+  return tag;
+}
+
+using Items = std::vector<const core::Article*>;
+
+// Articles grouped by term slug once, in newest-first order, so the catalog's thousands of
+// category/author/tag feeds cost O(articles x terms per article), not O(feeds x articles).
+struct Groups {
+  std::unordered_map<std::string_view, Items> categories, authors, tags;
+};
+
+template <class Terms>
+void group(std::unordered_map<std::string_view, Items>& by_slug, const core::Article* a,
+           const Terms& terms) {
+  for (const auto& t : terms) {
+    Items& items = by_slug[t.slug];
+    if (items.empty() || items.back() != a) items.push_back(a);  // a term listed twice
+  }
+}
+
+Items first_n(const Items& items, std::size_t n) {
+  return Items(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(std::min(n, items.size())));
+}
+
+Items items_for(const FeedSpec& feed, const Items& visible, const Groups& groups) {
+  const std::unordered_map<std::string_view, Items>* by_slug = nullptr;
+  const std::vector<std::string>* wanted = nullptr;
+  const FeedFilter& f = feed.filter;
+  // A filter on a single term list with one value: take the precomputed group.
+  const int lists = !f.categories.empty() + !f.tags.empty() + !f.authors.empty() +
+                    !f.languages.empty();
+  if (lists == 1 && f.categories.size() == 1) by_slug = &groups.categories, wanted = &f.categories;
+  if (lists == 1 && f.authors.size() == 1) by_slug = &groups.authors, wanted = &f.authors;
+  if (lists == 1 && f.tags.size() == 1) by_slug = &groups.tags, wanted = &f.tags;
+  if (by_slug != nullptr) {
+    auto it = by_slug->find(wanted->front());
+    return it == by_slug->end() ? Items{} : first_n(it->second, feed.limit);
+  }
+  if (lists == 0) return first_n(visible, feed.limit);
+  Items out;
+  for (const core::Article* a : visible) {
+    if (out.size() >= feed.limit) break;
+    if (f.matches(*a)) out.push_back(a);
+  }
+  return out;
+}
+
+std::int64_t last_modified_of(std::span<const core::Article* const> items) {
+  auto newest = newest_change(items);
+  return newest ? newest->unix_seconds : 0;
+}
+
+}  // namespace
+
+const Document* Snapshot::find(std::string_view path) const {
+  auto it = std::lower_bound(documents.begin(), documents.end(), path,
+                             [](const Document& d, std::string_view p) { return d.path < p; });
+  return it != documents.end() && it->path == path ? &*it : nullptr;
+}
+
+Document make_document(std::string path, std::string content_type, std::string body,
+                       std::int64_t last_modified) {
+  Document d;
+  d.path = std::move(path);
+  d.content_type = std::move(content_type);
+  d.last_modified = last_modified;
+  auto compressed = std::make_shared<const std::string>(gzip(body));
+  d.gzip.etag = etag_of(*compressed);
+  d.gzip.bytes = std::move(compressed);
+  d.identity.etag = etag_of(body);
+  d.identity.bytes = std::make_shared<const std::string>(std::move(body));
+  return d;
+}
+
+Snapshot build_snapshot(const Site& site, const FeedsConfig& config,
+                        std::span<const core::Article> articles, core::Timestamp now) {
+  Snapshot snap;
+  const Items visible = visible_newest_first(articles, now);
+  snap.visible_articles = visible.size();
+  for (const core::Article& a : articles) {
+    if (a.status == core::ArticleStatus::kPublished && a.published > now &&
+        (!snap.next_embargo || a.published < *snap.next_embargo))
+      snap.next_embargo = a.published;
+  }
+  snap.feeds = build_catalog(site, config, articles, now);
+
+  Groups groups;
+  for (const core::Article* a : visible) {
+    group(groups.categories, a, a->categories);
+    group(groups.authors, a, a->authors);
+    group(groups.tags, a, a->tags);
+  }
+
+  snap.documents.reserve(snap.feeds.size() * std::size(kAllFormats) + 2);
+  for (const FeedSpec& feed : snap.feeds) {
+    const Items items = items_for(feed, visible, groups);
+    const std::int64_t last_modified = last_modified_of(items);
+    for (Format f : kAllFormats)
+      snap.documents.push_back(make_document(feed.path + extension(f), content_type(f),
+                                             render(f, site, feed, items), last_modified));
+  }
+  // The lists change with the catalog, which only changes when visible articles do.
+  const std::int64_t site_modified = last_modified_of(visible);
+  snap.documents.push_back(make_document("/feeds.opml", "text/x-opml; charset=utf-8",
+                                         render_opml(site, snap.feeds), site_modified));
+  snap.documents.push_back(make_document("/", "text/html; charset=utf-8",
+                                         render_index_html(site, snap.feeds), site_modified));
+  std::sort(snap.documents.begin(), snap.documents.end(),
+            [](const Document& a, const Document& b) { return a.path < b.path; });
+  return snap;
+}
+
+}  // namespace syndicated::feeds
