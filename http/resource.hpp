@@ -29,12 +29,20 @@ struct Resource {
 // Immutable once built; the server holds a shared_ptr<const ResourceTable> and swaps it whole.
 class ResourceTable {
  public:
+  // A resource plus the header text the server would otherwise format per request.
+  struct Entry {
+    Resource resource;
+    std::string last_modified_header;  // IMF-fixdate; empty when last_modified < 0
+  };
+
+  // Adds or replaces the resource at `path` (an exact, origin-form path such as "/feed.xml").
   void add(std::string path, Resource resource);
   const Resource* find(std::string_view path) const;
+  const Entry* find_entry(std::string_view path) const;
   std::size_t size() const { return resources_.size(); }
 
  private:
-  std::map<std::string, Resource, std::less<>> resources_;
+  std::map<std::string, Entry, std::less<>> resources_;
 };
 
 // A request as handlers see it (already parsed and size-checked by the server).
@@ -53,6 +61,8 @@ struct Response {
 };
 
 // Dynamic routes (e.g. /healthz, /metrics): called on the I/O thread; must be quick.
+// A handler that throws gets a 500; the server and the connection carry on.
 using DynamicHandler = std::function<Response(const Request&)>;
+using RouteMap = std::map<std::string, DynamicHandler, std::less<>>;
 
 }  // namespace syndicated::http

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "http/resource.hpp"
@@ -26,10 +27,31 @@ struct ServerOptions {
   std::string server_header = "syndicated";
 };
 
+struct StatusCount {
+  unsigned status = 0;  // 0: any status outside the tracked set (see kTrackedStatuses in server.cpp)
+  std::uint64_t count = 0;
+};
+
+struct RouteStats {
+  std::string route;  // "static" (the resource table), a dynamic route's path, or "unmatched"
+  std::uint64_t requests = 0;
+  std::uint64_t bytes_sent = 0;  // head and body bytes written
+  std::vector<StatusCount> responses;  // by status, ascending, zero counts omitted
+};
+
+// A snapshot; counters are summed over the I/O threads (each thread counts its own, so counting
+// costs no cross-core traffic). Monotonic except active_connections.
 struct ServerStats {
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_rejected = 0;  // over the cap
   std::uint64_t active_connections = 0;
+  std::uint64_t connections_timed_out = 0;  // closed by the read, idle or write deadline
+  std::uint64_t requests = 0;               // responses written, errors included
+  std::uint64_t bytes_sent = 0;             // head and body bytes written
+  std::uint64_t not_modified = 0;           // 304s
+  std::uint64_t gzip_responses = 0;         // 200s served from the gzip representation
+  std::vector<StatusCount> responses_by_status;  // ascending, zero counts omitted
+  std::vector<RouteStats> routes;  // "static", then dynamic routes by path, then "unmatched"
 };
 
 class Server {
@@ -62,8 +84,10 @@ class Server {
 
 // The request logic, without sockets (unit tests and the fuzz target drive it directly):
 // routing, conditional GET, encoding negotiation, HEAD, 404/405.
-Response respond(const Request& request, const ResourceTable* table,
-                 const std::map<std::string, DynamicHandler, std::less<>>& routes,
+// Response.headers carry Content-Length (except on 204/304) and, for requests that must end the
+// connection (a target that is not origin-form), "Connection: close"; the server adds Server,
+// Date and Connection itself.
+Response respond(const Request& request, const ResourceTable* table, const RouteMap& routes,
                  const ServerOptions& options);
 
 }  // namespace syndicated::http

@@ -1,0 +1,701 @@
+// The Beast/Asio side of the server: acceptors, sessions, timeouts, threads. All request logic
+// lives in reply.cpp (build_reply); a session parses a request head, builds a Reply and writes it.
+//
+// Shape (after Beast's advanced_server_flex / http_server_async at boost-1.74.0):
+// - One io_context per I/O thread, each with its own acceptor on the same port (SO_REUSEPORT) or
+//   its own dup() of an inherited listening socket. A connection lives on one thread, so a
+//   session needs no strand and a worker's bookkeeping (its session set, its counters, its
+//   cached table and Date line) is touched by that thread only.
+// - A session is a shared_ptr kept alive by its pending operation. Per request:
+//     idle wait (idle_timeout, only when nothing is buffered) -> read head (read_timeout)
+//     -> build_reply -> write head + shared body (write_timeout) -> next request or close.
+//   Pipelined requests stay in the flat_buffer and are parsed in order.
+// - Bodies are never copied: the head is formatted into a reusable per-session string and written
+//   together with a view of the shared body; the session holds the table (which owns the bytes)
+//   until the write completes.
+#include "http/server.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <condition_variable>
+#include <cstring>
+#include <ctime>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <unordered_set>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include "core/time.hpp"
+#include "http/reply.hpp"
+
+namespace syndicated::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using error_code = beast::error_code;
+
+// Statuses counted individually; anything else lands in the last slot (reported as status 0).
+constexpr std::array<unsigned, 16> kTrackedStatuses = {200, 204, 301, 302, 304, 400, 401, 403,
+                                                       404, 405, 413, 429, 431, 500, 503, 504};
+constexpr std::size_t kStatusSlots = kTrackedStatuses.size() + 1;
+
+std::size_t status_slot(unsigned status) {
+  auto it = std::find(kTrackedStatuses.begin(), kTrackedStatuses.end(), status);
+  return static_cast<std::size_t>(it - kTrackedStatuses.begin());
+}
+
+constexpr std::size_t kIdleReadBytes = 16 * 1024;
+constexpr std::chrono::milliseconds kMaxLinger{2000};
+constexpr std::chrono::milliseconds kAcceptRetry{50};
+
+using Counter = std::atomic<std::uint64_t>;
+
+// Each counter has one writer (its worker's thread), so a plain load+store is enough; stats()
+// reads them from any thread.
+void bump(Counter& counter, std::uint64_t n = 1) {
+  counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+std::uint64_t read(const Counter& counter) { return counter.load(std::memory_order_relaxed); }
+
+struct RouteCounters {
+  Counter requests{0};
+  Counter bytes_sent{0};
+  std::array<Counter, kStatusSlots> by_status{};
+};
+
+// One per I/O thread, cache-line aligned so the threads never share a line.
+struct alignas(64) WorkerStats {
+  explicit WorkerStats(std::size_t route_slots)
+      : routes(std::make_unique<RouteCounters[]>(route_slots)) {}
+  Counter accepted{0};
+  Counter rejected{0};
+  Counter timed_out{0};
+  Counter requests{0};
+  Counter bytes_sent{0};
+  Counter not_modified{0};
+  Counter gzip{0};
+  std::array<Counter, kStatusSlots> by_status{};
+  // [0] static, [1 + i] the i-th dynamic route, [1 + routes] unmatched.
+  std::unique_ptr<RouteCounters[]> routes;
+};
+
+// A worker's handle on the current table; sessions copy this (a thread-local refcount) instead of
+// the shared table pointer (a refcount all threads would bounce between them).
+struct TableRef {
+  std::shared_ptr<const ResourceTable> table;
+};
+
+std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+void append_number(std::string& out, std::uint64_t n) {
+  std::array<char, 24> buf{};
+  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), n);
+  (void)ec;
+  out.append(buf.data(), end);
+}
+
+bool has_crlf(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+
+class Session;
+struct Worker;
+
+// Everything the server shares between its threads; Server::Impl is this (a named type the
+// workers and sessions below can refer to).
+struct ServerState {
+  explicit ServerState(ServerOptions o) : options(std::move(o)) {}
+
+  void refresh_workers();
+
+  ServerOptions options;
+  RouteMap routes;
+  std::string cache_control;  // pre-formatted once
+  std::string server_line;    // "Server: ...\r\n" or empty
+
+  std::mutex table_mu;
+  std::shared_ptr<const ResourceTable> table;
+  std::atomic<std::uint64_t> table_version{0};
+
+  std::atomic<std::size_t> active{0};
+  std::atomic<std::uint16_t> port{0};
+
+  enum class State { kIdle, kRunning, kStopped };
+  std::mutex lifecycle_mu;  // start, stop, set_resources' refresh
+  State state = State::kIdle;
+  std::vector<std::unique_ptr<Worker>> workers;
+
+  std::mutex exit_mu;
+  std::condition_variable exit_cv;
+  std::size_t running_threads = 0;
+
+  mutable std::mutex stats_mu;  // guards the vector, not the counters
+  std::vector<std::unique_ptr<WorkerStats>> stats;  // outlives the workers
+};
+
+struct Worker {
+  Worker(ServerState& i, WorkerStats& s) : impl(i), stats(s) {}
+
+  void do_accept();
+  void on_accept(error_code ec, tcp::socket socket);
+  void begin_stop();
+  const std::shared_ptr<const TableRef>& current_table();
+  std::string_view date_line();
+
+  ServerState& impl;
+  WorkerStats& stats;
+  // Declared before the io_context: sessions destroyed with it still find their set.
+  std::unordered_set<Session*> sessions;
+  std::shared_ptr<const TableRef> table;
+  std::uint64_t table_version = 0;
+  std::string date;
+  std::time_t date_second = -1;
+  bool stopping = false;
+
+  net::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  net::steady_timer accept_retry{ioc};
+  std::thread thread;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Worker& worker, tcp::socket socket) : worker_(worker), stream_(std::move(socket)) {
+    worker_.sessions.insert(this);
+    head_.reserve(1024);
+  }
+  ~Session() {
+    worker_.sessions.erase(this);
+    worker_.impl.active.fetch_sub(1, std::memory_order_relaxed);
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start() {
+    // The first head must arrive within read_timeout of the accept.
+    stream_.expires_after(worker_.impl.options.read_timeout);
+    read_header();
+  }
+
+  // Stop accepted: connections waiting for a request close now; a response being written is
+  // finished (then the connection closes); a lingering close runs out on its own short deadline.
+  void graceful_stop() {
+    if (state_ == State::kIdle || state_ == State::kReading) close_now();
+  }
+
+  // Grace is over.
+  void force_close() { close_now(); }
+
+ private:
+  enum class State { kIdle, kReading, kWriting, kLingering, kClosed };
+
+  const ServerOptions& options() const { return worker_.impl.options; }
+
+  void wait_for_request() {
+    // Keep-alive: wait up to idle_timeout for the first byte, then read_timeout for the head.
+    state_ = State::kIdle;
+    stream_.expires_after(options().idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kIdleReadBytes),
+                            beast::bind_front_handler(&Session::on_idle, shared_from_this()));
+  }
+
+  void on_idle(error_code ec, std::size_t n) {
+    if (state_ == State::kClosed) return;
+    if (ec) {
+      if (ec == beast::error::timeout) bump(worker_.stats.timed_out);
+      return close_now();
+    }
+    buffer_.commit(n);
+    stream_.expires_after(options().read_timeout);
+    read_header();
+  }
+
+  void read_header() {
+    state_ = State::kReading;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(options().max_header_bytes, UINT32_MAX)));
+    parser_->body_limit(0);  // no request bodies here: Content-Length > 0 fails the head
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(error_code ec, std::size_t /*bytes*/) {
+    if (state_ == State::kClosed) return;
+    if (ec) {
+      if (ec == bhttp::error::header_limit) return send_error(431);
+      if (ec == bhttp::error::body_limit) return send_error(413);
+      if (ec == beast::error::timeout) {
+        bump(worker_.stats.timed_out);
+        return close_now();
+      }
+      // A clean close between requests, a close mid-head, or a network error: nobody to answer.
+      if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+          ec.category() != bhttp::make_error_code(bhttp::error::bad_target).category())
+        return close_now();
+      return send_error(400);  // malformed
+    }
+    // Chunked (or any body the head announces): not accepted on these routes.
+    if (parser_->chunked() || !parser_->is_done()) return send_error(413);
+    handle_request();
+  }
+
+  void handle_request() {
+    const auto& req = parser_->get();
+    table_ = worker_.current_table();
+
+    Request request;
+    request.method = sv(req.method_string());
+    request.target = sv(req.target());
+    request.path = request.target.substr(0, request.target.find('?'));
+    request.version = req.version();
+    request.header = [&req](std::string_view name) -> std::string_view {
+      auto it = req.find(beast::string_view(name.data(), name.size()));
+      return it == req.end() ? std::string_view{} : sv(it->value());
+    };
+    const detail::ReplyContext context{table_->table.get(), &worker_.impl.routes,
+                                       worker_.impl.cache_control};
+    detail::build_reply(request, context, reply_);
+
+    const bool keep_alive = req.keep_alive() && !reply_.close && !worker_.stopping;
+    write_reply(req.version() == 10 ? 10 : 11, keep_alive);
+  }
+
+  void send_error(unsigned status) {
+    detail::build_error_reply(status, false, reply_);
+    write_reply(11, false);
+  }
+
+  void write_reply(unsigned version, bool keep_alive) {
+    keep_alive_ = keep_alive;
+    head_.clear();
+    head_.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    append_number(head_, reply_.status);
+    head_.push_back(' ');
+    head_.append(detail::reason_phrase(reply_.status));
+    head_.append("\r\n");
+    head_.append(worker_.impl.server_line);
+    head_.append(worker_.date_line());
+    for (std::size_t i = 0; i < reply_.header_count; ++i) append_field(reply_.headers[i]);
+    if (reply_.has_dynamic_headers) {
+      for (const auto& [name, value] : reply_.dynamic.headers) {
+        if (name.empty() || detail::is_managed_header(name) || has_crlf(name) || has_crlf(value))
+          continue;
+        append_field({name, value});
+      }
+    }
+    if (!keep_alive)
+      head_.append("Connection: close\r\n");
+    else if (version == 10)
+      head_.append("Connection: keep-alive\r\n");
+    head_.append("\r\n");
+
+    state_ = State::kWriting;
+    stream_.expires_after(options().write_timeout);
+    const std::array<net::const_buffer, 2> buffers{
+        net::buffer(head_), net::buffer(reply_.body.data(), reply_.body.size())};
+    net::async_write(stream_, buffers,
+                     beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  }
+
+  void append_field(const detail::HeaderView& field) {
+    head_.append(field.name);
+    head_.append(": ");
+    head_.append(field.value);
+    head_.append("\r\n");
+  }
+
+  void on_write(error_code ec, std::size_t bytes) {
+    account(bytes);
+    reply_.reset();  // drops views into the table first
+    table_.reset();
+    if (state_ == State::kClosed) return;
+    if (ec) {
+      if (ec == beast::error::timeout) bump(worker_.stats.timed_out);
+      return close_now();
+    }
+    if (!keep_alive_ || worker_.stopping) return linger_close();
+    if (buffer_.size() > 0) {  // a pipelined request is already here
+      stream_.expires_after(options().read_timeout);
+      return read_header();
+    }
+    wait_for_request();
+  }
+
+  void account(std::size_t bytes) {
+    WorkerStats& s = worker_.stats;
+    const std::size_t slot = status_slot(reply_.status);
+    bump(s.requests);
+    bump(s.bytes_sent, bytes);
+    bump(s.by_status[slot]);
+    if (reply_.status == 304) bump(s.not_modified);
+    if (reply_.status == 200 && reply_.gzip) bump(s.gzip);
+    std::size_t route = 0;
+    switch (reply_.route) {
+      case detail::RouteKind::kStatic: route = 0; break;
+      case detail::RouteKind::kDynamic: route = 1 + reply_.route_index; break;
+      case detail::RouteKind::kUnmatched: route = 1 + worker_.impl.routes.size(); break;
+    }
+    RouteCounters& r = s.routes[route];
+    bump(r.requests);
+    bump(r.bytes_sent, bytes);
+    bump(r.by_status[slot]);
+  }
+
+  // Half-close, then read and discard until the peer closes (or a short deadline), so bytes the
+  // client already sent (pipelined requests, an unread body) do not make the kernel answer with
+  // a reset that could destroy our response before the client reads it.
+  void linger_close() {
+    state_ = State::kLingering;
+    error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return close_now();
+    stream_.expires_after(std::min<std::chrono::milliseconds>(options().read_timeout, kMaxLinger));
+    discard();
+  }
+
+  void discard() {
+    stream_.async_read_some(net::buffer(discard_),
+                            [self = shared_from_this()](error_code ec, std::size_t) {
+                              if (ec) return self->close_now();
+                              self->discard();
+                            });
+  }
+
+  void close_now() {
+    if (state_ == State::kClosed) return;
+    state_ = State::kClosed;
+    error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  Worker& worker_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::empty_body>> parser_;
+  std::shared_ptr<const TableRef> table_;  // keeps the body bytes alive while reply_ is written
+  detail::Reply reply_;
+  std::string head_;
+  State state_ = State::kReading;
+  bool keep_alive_ = false;
+  std::array<char, 1024> discard_{};
+};
+
+void Worker::do_accept() {
+  acceptor.async_accept([this](error_code ec, tcp::socket socket) {
+    on_accept(ec, std::move(socket));
+  });
+}
+
+void Worker::on_accept(error_code ec, tcp::socket socket) {
+  if (stopping || !acceptor.is_open()) return;
+  if (ec) {
+    // EMFILE, ENOBUFS, a connection reset before accept...: try again shortly (immediately would
+    // spin while the condition lasts).
+    accept_retry.expires_after(kAcceptRetry);
+    accept_retry.async_wait([this](error_code wait_ec) {
+      if (!wait_ec && !stopping) do_accept();
+    });
+    return;
+  }
+  if (impl.active.fetch_add(1, std::memory_order_relaxed) >= impl.options.max_connections) {
+    impl.active.fetch_sub(1, std::memory_order_relaxed);
+    bump(stats.rejected);
+    error_code ignored;
+    socket.close(ignored);
+  } else {
+    bump(stats.accepted);
+    error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    std::make_shared<Session>(*this, std::move(socket))->start();
+  }
+  do_accept();
+}
+
+void Worker::begin_stop() {
+  stopping = true;
+  error_code ignored;
+  acceptor.close(ignored);
+  accept_retry.cancel();
+  // graceful_stop() may close sessions; they leave the set only when destroyed, but copy anyway.
+  std::vector<Session*> current(sessions.begin(), sessions.end());
+  for (Session* s : current) s->graceful_stop();
+}
+
+const std::shared_ptr<const TableRef>& Worker::current_table() {
+  const std::uint64_t version = impl.table_version.load(std::memory_order_acquire);
+  if (!table || version != table_version) {
+    std::lock_guard lock(impl.table_mu);
+    table = std::make_shared<const TableRef>(TableRef{impl.table});
+    table_version = impl.table_version.load(std::memory_order_relaxed);
+  }
+  return table;
+}
+
+std::string_view Worker::date_line() {
+  // Transport only: the Date header is read from the wall clock at most once a second per thread;
+  // the request logic (build_reply) never sees a clock.
+  const std::time_t now = std::time(nullptr);
+  if (now != date_second) {
+    date_second = now;
+    date = "Date: " + core::format_http_date(static_cast<std::int64_t>(now)) + "\r\n";
+  }
+  return date;
+}
+
+std::string errno_text(int err) {
+  std::array<char, 256> buf{};
+  // GNU strerror_r returns the message pointer (maybe not buf).
+  return ::strerror_r(err, buf.data(), buf.size());
+}
+
+void ServerState::refresh_workers() {
+  for (auto& w : workers) {
+    Worker* raw = w.get();
+    net::post(raw->ioc, [raw] { raw->current_table(); });
+  }
+}
+
+}  // namespace
+
+struct Server::Impl : ServerState {
+  using ServerState::ServerState;
+};
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  impl_->cache_control = detail::format_cache_control(impl_->options.max_age_seconds);
+  const std::string& server = impl_->options.server_header;
+  if (!server.empty() && !has_crlf(server)) impl_->server_line = "Server: " + server + "\r\n";
+}
+
+Server::~Server() { stop(); }
+
+core::Status Server::start() {
+  std::lock_guard lifecycle(impl_->lifecycle_mu);
+  Impl& impl = *impl_;
+  if (impl.state != ServerState::State::kIdle)
+    return core::make_error("server already started or stopped", "http server");
+  const ServerOptions& options = impl.options;
+  const std::size_t threads = std::max<std::size_t>(1, options.threads);
+
+  {
+    std::lock_guard lock(impl.stats_mu);
+    impl.stats.clear();
+    for (std::size_t i = 0; i < threads; ++i)
+      impl.stats.push_back(std::make_unique<WorkerStats>(impl.routes.size() + 2));
+  }
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (std::size_t i = 0; i < threads; ++i)
+    workers.push_back(std::make_unique<Worker>(impl, *impl.stats[i]));
+
+  std::uint16_t bound_port = 0;
+  if (options.listen_fd) {
+    const int fd = *options.listen_fd;
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      const int err = errno;
+      return core::make_error("listen fd " + std::to_string(fd) + " is not a socket: " +
+                                  errno_text(err),
+                              "http server");
+    }
+    const tcp protocol = addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4();
+    for (auto& w : workers) {
+      const int dup_fd = ::dup(fd);  // each acceptor owns (and closes) its own descriptor
+      if (dup_fd < 0) {
+        const int err = errno;
+        return core::make_error("cannot dup listen fd " + std::to_string(fd) + ": " +
+                                    errno_text(err),
+                                "http server");
+      }
+      error_code ec;
+      w->acceptor.assign(protocol, dup_fd, ec);
+      if (ec) {
+        ::close(dup_fd);
+        return core::make_error("cannot adopt listen fd " + std::to_string(fd) + ": " +
+                                    ec.message(),
+                                "http server");
+      }
+    }
+    error_code ec;
+    bound_port = workers.front()->acceptor.local_endpoint(ec).port();
+  } else {
+    error_code ec;
+    const auto address = net::ip::make_address(options.address, ec);
+    if (ec)
+      return core::make_error("invalid listen address '" + options.address + "': " + ec.message(),
+                              "http server");
+    std::uint16_t port = options.port;
+    for (auto& w : workers) {
+      const tcp::endpoint endpoint(address, port);
+      auto fail = [&](const char* what) {
+        return core::make_error(std::string("cannot ") + what + " " + options.address + ":" +
+                                    std::to_string(port) + ": " + ec.message(),
+                                "http server");
+      };
+      w->acceptor.open(endpoint.protocol(), ec);
+      if (ec) return fail("open a socket for");
+      w->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+      if (ec) return fail("set SO_REUSEADDR on");
+      // Every thread's acceptor binds the same port; the kernel spreads connections over them.
+      w->acceptor.set_option(net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true),
+                             ec);
+      if (ec) return fail("set SO_REUSEPORT on");
+      w->acceptor.bind(endpoint, ec);
+      if (ec) return fail("bind");
+      w->acceptor.listen(net::socket_base::max_listen_connections, ec);
+      if (ec) return fail("listen on");
+      if (port == 0) port = w->acceptor.local_endpoint(ec).port();  // the others bind this one
+      if (ec) return fail("read the bound port of");
+    }
+    bound_port = port;
+  }
+
+  impl.port.store(bound_port);
+  impl.workers = std::move(workers);
+  {
+    std::lock_guard lock(impl.exit_mu);
+    impl.running_threads = impl.workers.size();
+  }
+  for (auto& w : impl.workers) {
+    Worker* raw = w.get();
+    raw->do_accept();
+    raw->thread = std::thread([raw, &impl] {
+      for (;;) {
+        try {
+          raw->ioc.run();
+          break;
+        } catch (const std::exception&) {
+          // A handler threw (bad_alloc, a bug): that connection is lost, the thread carries on.
+        }
+      }
+      std::lock_guard lock(impl.exit_mu);
+      --impl.running_threads;
+      impl.exit_cv.notify_all();
+    });
+  }
+  impl.state = ServerState::State::kRunning;
+  return core::Ok{};
+}
+
+void Server::stop(std::chrono::milliseconds grace) {
+  std::lock_guard lifecycle(impl_->lifecycle_mu);
+  Impl& impl = *impl_;
+  if (impl.state != ServerState::State::kRunning) {
+    impl.state = ServerState::State::kStopped;
+    return;
+  }
+  impl.state = ServerState::State::kStopped;
+  for (auto& w : impl.workers) {
+    Worker* raw = w.get();
+    net::post(raw->ioc, [raw] { raw->begin_stop(); });
+  }
+  {
+    // A thread's run() returns once its acceptor is closed and its last connection is gone.
+    std::unique_lock lock(impl.exit_mu);
+    impl.exit_cv.wait_for(lock, grace, [&] { return impl.running_threads == 0; });
+  }
+  for (auto& w : impl.workers) w->ioc.stop();
+  for (auto& w : impl.workers)
+    if (w->thread.joinable()) w->thread.join();
+  // Destroying the io_contexts destroys the handlers of connections still open after the grace,
+  // and with them their sockets.
+  impl.workers.clear();
+}
+
+std::uint16_t Server::port() const { return impl_->port.load(); }
+
+void Server::set_resources(std::shared_ptr<const ResourceTable> table) {
+  {
+    std::lock_guard lock(impl_->table_mu);
+    impl_->table = std::move(table);
+    impl_->table_version.fetch_add(1, std::memory_order_release);
+  }
+  // Idle threads let go of the old table now rather than at their next request.
+  std::lock_guard lifecycle(impl_->lifecycle_mu);
+  if (impl_->state == ServerState::State::kRunning) impl_->refresh_workers();
+}
+
+void Server::add_route(std::string path, DynamicHandler handler) {
+  std::lock_guard lifecycle(impl_->lifecycle_mu);
+  if (impl_->state != ServerState::State::kIdle)
+    throw std::logic_error("http::Server::add_route after start(): " + path);
+  impl_->routes.insert_or_assign(std::move(path), std::move(handler));
+}
+
+ServerStats Server::stats() const {
+  ServerStats out;
+  out.active_connections = impl_->active.load(std::memory_order_relaxed);
+  std::lock_guard lock(impl_->stats_mu);
+  const std::size_t dynamic_routes = impl_->stats.empty() ? 0 : impl_->routes.size();
+  std::array<std::uint64_t, kStatusSlots> by_status{};
+  struct RouteSum {
+    std::uint64_t requests = 0, bytes = 0;
+    std::array<std::uint64_t, kStatusSlots> by_status{};
+  };
+  std::vector<RouteSum> routes(impl_->stats.empty() ? 0 : dynamic_routes + 2);
+  for (const auto& s : impl_->stats) {
+    out.connections_accepted += read(s->accepted);
+    out.connections_rejected += read(s->rejected);
+    out.connections_timed_out += read(s->timed_out);
+    out.requests += read(s->requests);
+    out.bytes_sent += read(s->bytes_sent);
+    out.not_modified += read(s->not_modified);
+    out.gzip_responses += read(s->gzip);
+    for (std::size_t i = 0; i < kStatusSlots; ++i) by_status[i] += read(s->by_status[i]);
+    for (std::size_t r = 0; r < routes.size(); ++r) {
+      routes[r].requests += read(s->routes[r].requests);
+      routes[r].bytes += read(s->routes[r].bytes_sent);
+      for (std::size_t i = 0; i < kStatusSlots; ++i)
+        routes[r].by_status[i] += read(s->routes[r].by_status[i]);
+    }
+  }
+  auto statuses = [](const std::array<std::uint64_t, kStatusSlots>& counts) {
+    std::vector<StatusCount> list;
+    // The "other" slot (status 0) sorts first.
+    if (counts[kStatusSlots - 1] != 0) list.push_back({0, counts[kStatusSlots - 1]});
+    for (std::size_t i = 0; i < kTrackedStatuses.size(); ++i)
+      if (counts[i] != 0) list.push_back({kTrackedStatuses[i], counts[i]});
+    return list;
+  };
+  out.responses_by_status = statuses(by_status);
+  std::size_t index = 0;
+  auto route_name = [&](std::size_t r) -> std::string {
+    if (r == 0) return "static";
+    if (r == dynamic_routes + 1) return "unmatched";
+    auto it = impl_->routes.begin();
+    std::advance(it, static_cast<std::ptrdiff_t>(r - 1));
+    return it->first;
+  };
+  for (const RouteSum& r : routes) {
+    out.routes.push_back({route_name(index), r.requests, r.bytes, statuses(r.by_status)});
+    ++index;
+  }
+  return out;
+}
+
+}  // namespace syndicated::http
