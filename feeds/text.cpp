@@ -281,11 +281,12 @@ std::string html_to_text(std::string_view in) {
     text.push_back(c);
     ++i;
   }
-  // Collapse whitespace, then clean.
+  // Clean, then collapse whitespace (so a dropped control between spaces leaves one space).
+  const std::string cleaned = clean_text(text);
   std::string collapsed;
-  collapsed.reserve(text.size());
+  collapsed.reserve(cleaned.size());
   bool space = false;
-  for (char c : text) {
+  for (char c : cleaned) {
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
       space = !collapsed.empty();
     } else {
@@ -294,7 +295,7 @@ std::string html_to_text(std::string_view in) {
       collapsed.push_back(c);
     }
   }
-  return clean_text(collapsed);
+  return collapsed;
 }
 
 namespace {
