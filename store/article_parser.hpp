@@ -18,7 +18,17 @@ struct ParserOptions {
   std::string permalink = "{yyyy}/{mm}/{dd}/{slug}/";
 };
 
+// What parse() learnt besides the article, for callers that report lines themselves
+// (DirectoryStore turns errors into Diagnostics and names the line of a duplicate `id`).
+struct ParseInfo {
+  int id_line = 0;     // line of the `id` field; 0 when unknown
+  int error_line = 0;  // line of the error when parsing failed; 0 when it is the whole file
+};
+
 // Errors carry where = "<file>:<line>" (line omitted when unknown).
+// Thread-safe: one parser may be shared by threads (the transliterator is guarded by a mutex).
+// Throws std::invalid_argument from the constructor when base_url is not an absolute http(s) URL
+// or the permalink pattern names an unknown placeholder (a start-up configuration error).
 class ArticleParser {
  public:
   explicit ArticleParser(ParserOptions options);
@@ -28,6 +38,8 @@ class ArticleParser {
 
   // `file` is the path relative to the store root (used for the format and in errors).
   core::Result<core::Article> parse(std::string_view file, std::string_view bytes) const;
+  core::Result<core::Article> parse(std::string_view file, std::string_view bytes,
+                                    ParseInfo& info) const;
 
   // ASCII slug of a name in any script: "Siyasət" -> "siyaset", "Политика" -> "politika".
   std::string slugify(std::string_view name) const;
