@@ -270,6 +270,11 @@ bool is_managed_header(std::string_view name) {
          iequals(name, "Connection");
 }
 
+bool keep_dynamic_header(std::string_view name, std::string_view value) {
+  auto has_crlf = [](std::string_view v) { return v.find_first_of("\r\n") != v.npos; };
+  return !name.empty() && !is_managed_header(name) && !has_crlf(name) && !has_crlf(value);
+}
+
 std::string_view reason_phrase(unsigned status) {
   switch (status) {
     case 200: return "OK";
@@ -320,7 +325,7 @@ Response respond(const Request& request, const ResourceTable* table, const Route
                                   std::string(reply.headers[i].value));
   if (reply.has_dynamic_headers) {
     for (const auto& [name, value] : reply.dynamic.headers)
-      if (!detail::is_managed_header(name)) response.headers.emplace_back(name, value);
+      if (detail::keep_dynamic_header(name, value)) response.headers.emplace_back(name, value);
   }
   if (reply.close) response.headers.emplace_back("Connection", "close");
   if (!reply.body.empty()) {

@@ -70,6 +70,9 @@ bool accepts_gzip(std::string_view accept_encoding);
 bool if_none_match_matches(std::string_view if_none_match, std::string_view etag);
 // Content-Length, Transfer-Encoding and Connection belong to the transport, not the handler.
 bool is_managed_header(std::string_view name);
+// Whether a dynamic handler's header is written: not managed, a non-empty name, no CR/LF (no
+// response splitting, whatever a handler echoes).
+bool keep_dynamic_header(std::string_view name, std::string_view value);
 // The reason phrase for the status line ("" for unknown codes).
 std::string_view reason_phrase(unsigned status);
 

@@ -302,9 +302,7 @@ class Session : public std::enable_shared_from_this<Session> {
     for (std::size_t i = 0; i < reply_.header_count; ++i) append_field(reply_.headers[i]);
     if (reply_.has_dynamic_headers) {
       for (const auto& [name, value] : reply_.dynamic.headers) {
-        if (name.empty() || detail::is_managed_header(name) || has_crlf(name) || has_crlf(value))
-          continue;
-        append_field({name, value});
+        if (detail::keep_dynamic_header(name, value)) append_field({name, value});
       }
     }
     if (!keep_alive)
