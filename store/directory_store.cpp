@@ -185,7 +185,7 @@ DirectoryStore::DirectoryStore(DirectoryStoreOptions options, const ArticleParse
 bool DirectoryStore::is_article_file(const std::filesystem::path& relative) {
   for (const auto& part : relative) {
     const std::string name = part.string();
-    if (name == "/" || name.empty()) continue;
+    if (name == "/" || name.empty() || name == ".") continue;
     if (is_ignored_name(name)) return false;
   }
   const std::string ext = relative.extension().string();

@@ -133,6 +133,7 @@ TEST(DirectoryStore, IgnoresHiddenFilesEditorTemporariesAndOtherExtensions) {
 TEST(DirectoryStore, IsArticleFile) {
   EXPECT_TRUE(DirectoryStore::is_article_file("politics/vote.md"));
   EXPECT_TRUE(DirectoryStore::is_article_file("vote.json"));
+  EXPECT_TRUE(DirectoryStore::is_article_file("./2026/vote.md"));
   EXPECT_FALSE(DirectoryStore::is_article_file("vote.txt"));
   EXPECT_FALSE(DirectoryStore::is_article_file("vote.md~"));
   EXPECT_FALSE(DirectoryStore::is_article_file(".#vote.md"));
