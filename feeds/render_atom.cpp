@@ -25,12 +25,12 @@ void write_category(XmlWriter& w, const core::Term& t, const std::string& scheme
   w.end();
 }
 
-void write_entry(XmlWriter& w, const Site& site, const core::Article& a,
+void write_entry(XmlWriter& w, const Site& site, const core::Article& a, const PreparedItem& p,
                  const std::string& category_scheme, const std::string& tag_scheme) {
   w.start("entry").attr("xml:lang", item_language(site, a));
-  w.element("id", entry_id(site, a));
+  w.element("id", p.id);
   w.start("title").attr("type", "text");
-  w.text(plain_title(a));
+  w.text(p.title);
   w.end();
   w.element("published", core::format_rfc3339(a.published));
   w.element("updated", core::format_rfc3339(a.modified()));
@@ -56,7 +56,7 @@ void write_entry(XmlWriter& w, const Site& site, const core::Article& a,
     w.end();
   }
   w.start("content").attr("type", "html");
-  w.text(resolved_body(a));
+  w.text(p.body);
   w.end();
   w.end();
 }
@@ -65,6 +65,12 @@ void write_entry(XmlWriter& w, const Site& site, const core::Article& a,
 
 std::string render_atom(const Site& site, const FeedSpec& feed,
                         std::span<const core::Article* const> items) {
+  ItemCache cache(site);
+  return render_atom(site, feed, items, cache);
+}
+
+std::string render_atom(const Site& site, const FeedSpec& feed,
+                        std::span<const core::Article* const> items, ItemCache& cache) {
   std::string out;
   out.reserve(2048 + items.size() * 4096);
   XmlWriter w(out);
@@ -106,7 +112,8 @@ std::string render_atom(const Site& site, const FeedSpec& feed,
   }
   const std::string category_scheme = absolute_url(site, "/category/");
   const std::string tag_scheme = absolute_url(site, "/tag/");
-  for (const core::Article* a : items) write_entry(w, site, *a, category_scheme, tag_scheme);
+  for (const core::Article* a : items)
+    write_entry(w, site, *a, cache.get(*a), category_scheme, tag_scheme);
   w.finish();
   return out;
 }

@@ -21,13 +21,13 @@ Json author_json(std::string_view name, std::string_view url) {
   return j;  // may be empty; the caller drops it (the schema wants at least one property)
 }
 
-Json item_json(const Site& site, const core::Article& a) {
+Json item_json(const Site& site, const core::Article& a, const PreparedItem& p) {
   Json item = Json::object();
-  item["id"] = clean_text(entry_id(site, a));
+  item["id"] = clean_text(p.id);
   if (!a.url.empty()) item["url"] = clean_text(a.url);
-  item["title"] = plain_title(a);
+  item["title"] = p.title;
   if (!a.summary.empty()) item["summary"] = clean_text(a.summary);
-  item["content_html"] = clean_text(resolved_body(a));
+  item["content_html"] = clean_text(p.body);
   if (!a.images.empty()) item["image"] = clean_text(a.images.front().url);
   item["date_published"] = core::format_rfc3339(a.published);
   item["date_modified"] = core::format_rfc3339(a.modified());
@@ -69,6 +69,12 @@ Json item_json(const Site& site, const core::Article& a) {
 
 std::string render_json_feed(const Site& site, const FeedSpec& feed,
                              std::span<const core::Article* const> items) {
+  ItemCache cache(site);
+  return render_json_feed(site, feed, items, cache);
+}
+
+std::string render_json_feed(const Site& site, const FeedSpec& feed,
+                             std::span<const core::Article* const> items, ItemCache& cache) {
   Json doc = Json::object();
   doc["version"] = "https://jsonfeed.org/version/1.1";
   doc["title"] = clean_text(feed.title);
@@ -80,7 +86,7 @@ std::string render_json_feed(const Site& site, const FeedSpec& feed,
   if (Json j = author_json(site.title, home_page(site)); !j.empty())
     doc["authors"] = Json::array({std::move(j)});
   Json list = Json::array();
-  for (const core::Article* a : items) list.push_back(item_json(site, *a));
+  for (const core::Article* a : items) list.push_back(item_json(site, *a, cache.get(*a)));
   doc["items"] = std::move(list);
   std::string out = doc.dump(2, ' ', false, Json::error_handler_t::replace);
   out.push_back('\n');

@@ -8,21 +8,21 @@
 namespace syndicated::feeds {
 namespace {
 
-void write_item(XmlWriter& w, const core::Article& a, const std::string& guid) {
+void write_item(XmlWriter& w, const core::Article& a, const PreparedItem& p) {
   w.start("item");
-  w.element("title", plain_title(a));
+  w.element("title", p.title);
   if (!a.url.empty()) w.element("link", a.url);
   w.element("description", a.summary);
   if (!a.body_html.empty()) {
     w.start("content:encoded");
-    w.cdata(resolved_body(a));
+    w.cdata(p.body);
     w.end();
   }
   for (const core::Author& au : a.authors) w.element("dc:creator", au.name);
   for (const core::Term& t : a.categories) w.element("category", t.name);
   for (const core::Term& t : a.tags) w.element("category", t.name);
   w.start("guid").attr("isPermaLink", "false");
-  w.text(guid);
+  w.text(p.id);
   w.end();
   w.element("pubDate", core::format_rfc822(a.published));
   if (!a.images.empty()) {
@@ -54,6 +54,12 @@ void write_item(XmlWriter& w, const core::Article& a, const std::string& guid) {
 
 std::string render_rss(const Site& site, const FeedSpec& feed,
                        std::span<const core::Article* const> items) {
+  ItemCache cache(site);
+  return render_rss(site, feed, items, cache);
+}
+
+std::string render_rss(const Site& site, const FeedSpec& feed,
+                       std::span<const core::Article* const> items, ItemCache& cache) {
   std::string out;
   out.reserve(2048 + items.size() * 4096);
   XmlWriter w(out);
@@ -86,17 +92,23 @@ std::string render_rss(const Site& site, const FeedSpec& feed,
     w.element("link", home_page(site));
     w.end();
   }
-  for (const core::Article* a : items) write_item(w, *a, entry_id(site, *a));
+  for (const core::Article* a : items) write_item(w, *a, cache.get(*a));
   w.finish();
   return out;
 }
 
 std::string render(Format format, const Site& site, const FeedSpec& feed,
                    std::span<const core::Article* const> items) {
+  ItemCache cache(site);
+  return render(format, site, feed, items, cache);
+}
+
+std::string render(Format format, const Site& site, const FeedSpec& feed,
+                   std::span<const core::Article* const> items, ItemCache& cache) {
   switch (format) {
-    case Format::kRss: return render_rss(site, feed, items);
-    case Format::kAtom: return render_atom(site, feed, items);
-    case Format::kJson: return render_json_feed(site, feed, items);
+    case Format::kRss: return render_rss(site, feed, items, cache);
+    case Format::kAtom: return render_atom(site, feed, items, cache);
+    case Format::kJson: return render_json_feed(site, feed, items, cache);
   }
   return {};
 }

@@ -32,4 +32,10 @@ std::string plain_title(const core::Article& a) { return html_to_text(a.title); 
 
 std::string resolved_body(const core::Article& a) { return resolve_html_urls(a.body_html, a.url); }
 
+const PreparedItem& ItemCache::get(const core::Article& a) {
+  auto [it, inserted] = items_.try_emplace(&a);
+  if (inserted) it->second = PreparedItem{entry_id(site_, a), plain_title(a), resolved_body(a)};
+  return it->second;
+}
+
 }  // namespace syndicated::feeds

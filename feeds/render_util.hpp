@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/article.hpp"
 #include "feeds/model.hpp"
@@ -31,6 +32,34 @@ inline std::string_view item_language(const Site& site, const core::Article& a) 
 }
 // The home page of the site: base_url as configured.
 inline const std::string& home_page(const Site& site) { return site.base_url; }
+
+// What each renderer derives from an article, computed once per article and shared by the three
+// formats of a feed (build_snapshot keeps one cache per feed: memory stays bounded by its limit).
+struct PreparedItem {
+  std::string id;     // entry_id()
+  std::string title;  // plain_title()
+  std::string body;   // resolved_body()
+};
+
+class ItemCache {
+ public:
+  explicit ItemCache(const Site& site) : site_(site) {}
+  const PreparedItem& get(const core::Article& a);
+
+ private:
+  const Site& site_;
+  std::unordered_map<const core::Article*, PreparedItem> items_;
+};
+
+// The renderers with a cache supplied by the caller (the public ones make their own).
+std::string render_rss(const Site& site, const FeedSpec& feed,
+                       std::span<const core::Article* const> items, ItemCache& cache);
+std::string render_atom(const Site& site, const FeedSpec& feed,
+                        std::span<const core::Article* const> items, ItemCache& cache);
+std::string render_json_feed(const Site& site, const FeedSpec& feed,
+                             std::span<const core::Article* const> items, ItemCache& cache);
+std::string render(Format format, const Site& site, const FeedSpec& feed,
+                   std::span<const core::Article* const> items, ItemCache& cache);
 
 }  // namespace syndicated::feeds
 

@@ -149,9 +149,10 @@ Snapshot build_snapshot(const Site& site, const FeedsConfig& config,
   for (const FeedSpec& feed : snap.feeds) {
     const Items items = items_for(feed, visible, groups);
     const std::int64_t last_modified = last_modified_of(items);
+    ItemCache cache(site);  // shared by the three formats of this feed
     for (Format f : kAllFormats)
       snap.documents.push_back(make_document(feed.path + extension(f), content_type(f),
-                                             render(f, site, feed, items), last_modified));
+                                             render(f, site, feed, items, cache), last_modified));
   }
   // The lists change with the catalog, which only changes when visible articles do.
   const std::int64_t site_modified = last_modified_of(visible);

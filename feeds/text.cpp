@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 namespace syndicated::feeds {
@@ -46,30 +47,59 @@ Sequence utf8_sequence(std::string_view s, std::size_t i) {
 
 bool allowed_ascii(unsigned char c) { return c >= 0x20 || c == '\t' || c == '\n' || c == '\r'; }
 
-// Walks `in`, handing each allowed ASCII byte to `ascii` and appending each valid multi-byte
-// sequence (or U+FFFD) to `out` directly.
-template <class AsciiSink>
-void clean_walk(std::string& out, std::string_view in, AsciiSink ascii) {
-  std::size_t i = 0;
+// Appends `in` to `out` cleaned: ill-formed UTF-8 becomes U+FFFD, forbidden characters are
+// dropped, and each allowed ASCII byte for which `escape(c)` returns non-null is replaced by that
+// string. Runs of bytes that need nothing are appended in one go (this is the renderers' hot
+// loop: byte-by-byte push_back was a third of RSS rendering time).
+template <bool kNoEscapes, class Escape>
+void clean_walk(std::string& out, std::string_view in, Escape escape) {
+  const char* const data = in.data();
   const std::size_t n = in.size();
+  std::size_t run = 0;  // start of the pending run of bytes copied verbatim
+  std::size_t i = 0;
+  const auto flush = [&] {
+    if (i > run) out.append(data + run, i - run);
+  };
   while (i < n) {
-    const auto c = static_cast<unsigned char>(in[i]);
+    if constexpr (kNoEscapes) {
+      // Skip eight printable ASCII bytes at a time (no high bit, none below 0x20).
+      constexpr std::uint64_t kHigh = 0x8080808080808080ULL, kSpace = 0x2020202020202020ULL;
+      while (i + 8 <= n) {
+        std::uint64_t w;
+        std::memcpy(&w, data + i, 8);
+        if (((w | ((w - kSpace) & ~w)) & kHigh) != 0) break;
+        i += 8;
+      }
+      if (i >= n) break;
+    }
+    const auto c = static_cast<unsigned char>(data[i]);
     if (c < 0x80) {
-      if (allowed_ascii(c)) ascii(static_cast<char>(c));
+      if (allowed_ascii(c)) {
+        if (const char* e = escape(static_cast<char>(c))) {
+          flush();
+          out.append(e);
+          run = i + 1;
+        }
+      } else {
+        flush();
+        run = i + 1;
+      }
       ++i;
       continue;
     }
     const Sequence seq = utf8_sequence(in, i);
     if (!seq.valid) {
+      flush();
       out.append(kReplacement);
-    } else if (seq.length == 3 && c == 0xEF && static_cast<unsigned char>(in[i + 1]) == 0xBF &&
-               static_cast<unsigned char>(in[i + 2]) >= 0xBE) {
-      // U+FFFE, U+FFFF: not XML characters; dropped.
-    } else {
-      out.append(in.substr(i, seq.length));
+      run = i + seq.length;
+    } else if (seq.length == 3 && c == 0xEF && static_cast<unsigned char>(data[i + 1]) == 0xBF &&
+               static_cast<unsigned char>(data[i + 2]) >= 0xBE) {
+      flush();  // U+FFFE, U+FFFF: not XML characters; dropped
+      run = i + seq.length;
     }
     i += seq.length;
   }
+  flush();
 }
 
 void append_utf8(std::string& out, std::uint32_t cp) {
@@ -177,7 +207,7 @@ std::size_t tag_end(std::string_view s, std::size_t i) {
 }  // namespace
 
 void append_clean(std::string& out, std::string_view in) {
-  clean_walk(out, in, [&out](char c) { out.push_back(c); });
+  clean_walk<true>(out, in, [](char) -> const char* { return nullptr; });
 }
 
 std::string clean_text(std::string_view in) {
@@ -188,43 +218,48 @@ std::string clean_text(std::string_view in) {
 }
 
 void append_xml_text(std::string& out, std::string_view in) {
-  clean_walk(out, in, [&out](char c) {
+  clean_walk<false>(out, in, [](char c) -> const char* {
     switch (c) {
-      case '&': out.append("&amp;"); break;
-      case '<': out.append("&lt;"); break;
-      case '>': out.append("&gt;"); break;
-      case '\r': out.append("&#13;"); break;  // would otherwise be normalised to LF
-      default: out.push_back(c);
+      case '&': return "&amp;";
+      case '<': return "&lt;";
+      case '>': return "&gt;";
+      case '\r': return "&#13;";  // would otherwise be normalised to LF
+      default: return nullptr;
     }
   });
 }
 
 void append_xml_attr(std::string& out, std::string_view in) {
-  clean_walk(out, in, [&out](char c) {
+  clean_walk<false>(out, in, [](char c) -> const char* {
     switch (c) {
-      case '&': out.append("&amp;"); break;
-      case '<': out.append("&lt;"); break;
-      case '>': out.append("&gt;"); break;
-      case '"': out.append("&quot;"); break;
-      case '\t': out.append("&#9;"); break;
-      case '\n': out.append("&#10;"); break;
-      case '\r': out.append("&#13;"); break;
-      default: out.push_back(c);
+      case '&': return "&amp;";
+      case '<': return "&lt;";
+      case '>': return "&gt;";
+      case '"': return "&quot;";
+      case '\t': return "&#9;";
+      case '\n': return "&#10;";
+      case '\r': return "&#13;";
+      default: return nullptr;
     }
   });
 }
 
 void append_cdata(std::string& out, std::string_view in) {
-  std::string cleaned = clean_text(in);
   out.append("<![CDATA[");
-  std::string_view rest = cleaned;
-  for (std::size_t pos; (pos = rest.find("]]>")) != std::string_view::npos;) {
-    // "]]" ends this section; ">" starts the next one: "]]]]><![CDATA[>".
-    out.append(rest.substr(0, pos + 2));
-    out.append("]]><![CDATA[");
-    rest.remove_prefix(pos + 2);
+  const std::size_t begin = out.size();
+  append_clean(out, in);
+  // Rare: "]]>" inside. "]]" ends this section and ">" starts the next: "]]]]><![CDATA[>".
+  if (out.find("]]>", begin) != std::string::npos) {
+    std::string body = out.substr(begin);
+    out.resize(begin);
+    std::string_view rest = body;
+    for (std::size_t pos; (pos = rest.find("]]>")) != std::string_view::npos;) {
+      out.append(rest.substr(0, pos + 2));
+      out.append("]]><![CDATA[");
+      rest.remove_prefix(pos + 2);
+    }
+    out.append(rest);
   }
-  out.append(rest);
   out.append("]]>");
 }
 
