@@ -13,7 +13,7 @@ option(SYNDICATED_ENABLE_FUZZ "Build fuzz targets with libFuzzer (clang only)" O
 add_library(syndicated_options INTERFACE)
 target_compile_options(syndicated_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Wunused
-  -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Woverloaded-virtual -Wimplicit-fallthrough
   $<$<BOOL:${SYNDICATED_WARNINGS_AS_ERRORS}>:-Werror>)
 target_include_directories(syndicated_options INTERFACE ${PROJECT_SOURCE_DIR})
 if(SYNDICATED_ENABLE_ASAN)

@@ -9,12 +9,12 @@
 namespace syndicated::daemon {
 namespace {
 
-struct Run {
+struct CliRun {
   int status;
   std::string out, err;
 };
 
-Run run(std::vector<std::string> args) {
+CliRun run(std::vector<std::string> args) {
   args.insert(args.begin(), "syndicated");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -27,7 +27,7 @@ TEST(Cli, VersionAndHelpOnEveryCommand) {
   EXPECT_EQ(run({"--version"}).out.substr(0, 11), "syndicated ");
   EXPECT_EQ(run({"--help"}).status, 0);
   for (const char* cmd : {"serve", "check", "render"}) {
-    Run r = run({cmd, "--help"});
+    CliRun r = run({cmd, "--help"});
     EXPECT_EQ(r.status, 0) << cmd;
     EXPECT_NE(r.out.find(std::string("Usage: syndicated ") + cmd), std::string::npos) << cmd;
     EXPECT_EQ(run({cmd, "--version"}).status, 0);
@@ -35,32 +35,32 @@ TEST(Cli, VersionAndHelpOnEveryCommand) {
 }
 
 TEST(Cli, UnknownCommandsAndOptionsAreNamed) {
-  Run a = run({"serv"});
+  CliRun a = run({"serv"});
   EXPECT_EQ(a.status, 2);
   EXPECT_NE(a.err.find("unknown command 'serv'"), std::string::npos);
-  Run b = run({"serve", "--stor", "x"});
+  CliRun b = run({"serve", "--stor", "x"});
   EXPECT_EQ(b.status, 2);
   EXPECT_NE(b.err.find("unknown option '--stor'"), std::string::npos);
-  Run c = run({"check", "--listen", "1.2.3.4:5"});  // serve-only flag
+  CliRun c = run({"check", "--listen", "1.2.3.4:5"});  // serve-only flag
   EXPECT_EQ(c.status, 2);
   EXPECT_NE(c.err.find("unknown option '--listen'"), std::string::npos);
-  Run d = run({"render", "--store", "x", "site"});
+  CliRun d = run({"render", "--store", "x", "site"});
   EXPECT_EQ(d.status, 2);
   EXPECT_NE(d.err.find("expected 2 argument(s)"), std::string::npos);
-  Run e = run({"serve"});
+  CliRun e = run({"serve"});
   EXPECT_EQ(e.status, 2);
   EXPECT_NE(e.err.find("needs --config FILE or --store DIR"), std::string::npos);
-  Run f = run({"serve", "--config"});
+  CliRun f = run({"serve", "--config"});
   EXPECT_EQ(f.status, 2);
   EXPECT_NE(f.err.find("needs a value"), std::string::npos);
 }
 
 TEST(Cli, MissingConfigFileAndStoreAreClearErrors) {
-  Run a = run({"check", "--config", "/nonexistent/syndicated.toml"});
+  CliRun a = run({"check", "--config", "/nonexistent/syndicated.toml"});
   EXPECT_EQ(a.status, 1);
   EXPECT_NE(a.err.find("/nonexistent/syndicated.toml: cannot read the config file"),
             std::string::npos);
-  Run b = run({"check", "--store", "/nonexistent/store"});
+  CliRun b = run({"check", "--store", "/nonexistent/store"});
   EXPECT_EQ(b.status, 1);
   EXPECT_NE(b.err.find("'/nonexistent/store' is not a readable directory"), std::string::npos);
 }

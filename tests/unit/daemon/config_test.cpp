@@ -88,8 +88,8 @@ level = "debug"
 }
 
 TEST(Config, UnknownKeysAreErrorsNamingKeyAndLine) {
-  EXPECT_EQ(parse_error("[site]\ntitle = \"x\"\ntitel = \"y\"\n").substr(0, 45),
-            "test.toml:3: unknown key 'site.titel' (known k");
+  EXPECT_TRUE(parse_error("[site]\ntitle = \"x\"\ntitel = \"y\"\n")
+                  .starts_with("test.toml:3: unknown key 'site.titel' (known keys: title,"));
   EXPECT_NE(parse_error("[server]\nlisten = \"127.0.0.1:80\"\nthreds = 2\n")
                 .find("test.toml:3: unknown key 'server.threds'"),
             std::string::npos);
