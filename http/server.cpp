@@ -333,10 +333,10 @@ class Session : public std::enable_shared_from_this<Session> {
     set_deadline(options().write_timeout);
     const std::array<net::const_buffer, 2> buffers{
         net::buffer(head_), net::buffer(reply_.body.data(), reply_.body.size())};
-    // Asio's transfer_all writes at most 64 KiB per call; let the kernel take what it can.
-    net::async_write(socket_, buffers, [](const error_code& ec, std::size_t) -> std::size_t {
-      return ec ? 0 : std::size_t{1} << 30;
-    }, [self = shared_from_this()](error_code ec, std::size_t n) { self->on_write(ec, n); });
+    // transfer_all: at most 64 KiB per write call (measured: no slower than larger calls here).
+    net::async_write(socket_, buffers, [self = shared_from_this()](error_code ec, std::size_t n) {
+      self->on_write(ec, n);
+    });
   }
 
   void append_field(const detail::HeaderView& field) {
