@@ -161,6 +161,10 @@ struct ServerState {
 
 struct Worker {
   Worker(ServerState& i, WorkerStats& s) : impl(i), stats(s) {}
+  // Sessions still open are destroyed with the io_context, after the timers below are gone.
+  ~Worker() { destroying = true; }
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
 
   void do_accept();
   void on_accept(error_code ec, tcp::socket socket);
@@ -179,6 +183,7 @@ struct Worker {
   std::string date;
   std::time_t date_second = -1;
   bool stopping = false;
+  bool destroying = false;
 
   net::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
@@ -470,7 +475,7 @@ void Worker::start_sweep() {
 }
 
 void Worker::on_session_gone() {
-  if (stopping && sessions.empty()) sweep.cancel();
+  if (!destroying && stopping && sessions.empty()) sweep.cancel();
 }
 
 void Worker::begin_stop() {
