@@ -3,8 +3,8 @@
 //
 // Shape (session lifetime after Beast's advanced_server_flex / http_server_async, boost-1.74.0;
 // the hot path is leaner than the examples, for the benchmark against nginx):
-// - One io_context per I/O thread, each with its own acceptor on the same port (SO_REUSEPORT) or
-//   its own dup() of an inherited listening socket. A connection lives on one thread, so a
+// - One io_context per I/O thread, each with its own acceptor on a dup() of one listening socket
+//   (bound here, or inherited through socket activation). A connection lives on one thread, so a
 //   session needs no strand and a worker's bookkeeping (its session set, its counters, its
 //   cached table and Date line) is touched by that thread only.
 // - A session is a shared_ptr kept alive by its pending operation, on a plain tcp::socket. Per
@@ -592,30 +592,39 @@ core::Status Server::start() {
     if (ec)
       return core::make_error("invalid listen address '" + options.address + "': " + ec.message(),
                               "http server");
-    std::uint16_t port = options.port;
-    for (auto& w : workers) {
-      const tcp::endpoint endpoint(address, port);
-      auto fail = [&](const char* what) {
-        return core::make_error(std::string("cannot ") + what + " " + options.address + ":" +
-                                    std::to_string(port) + ": " + ec.message(),
-                                "http server");
-      };
-      w->acceptor.open(endpoint.protocol(), ec);
-      if (ec) return fail("open a socket for");
-      w->acceptor.set_option(net::socket_base::reuse_address(true), ec);
-      if (ec) return fail("set SO_REUSEADDR on");
-      // Every thread's acceptor binds the same port; the kernel spreads connections over them.
-      w->acceptor.set_option(net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true),
-                             ec);
-      if (ec) return fail("set SO_REUSEPORT on");
-      w->acceptor.bind(endpoint, ec);
-      if (ec) return fail("bind");
-      w->acceptor.listen(net::socket_base::max_listen_connections, ec);
-      if (ec) return fail("listen on");
-      if (port == 0) port = w->acceptor.local_endpoint(ec).port();  // the others bind this one
-      if (ec) return fail("read the bound port of");
+    const std::uint16_t port = options.port;
+    const tcp::endpoint endpoint(address, port);
+    auto fail = [&](const char* what) {
+      return core::make_error(std::string("cannot ") + what + " " + options.address + ":" +
+                                  std::to_string(port) + ": " + ec.message(),
+                              "http server");
+    };
+    // One listening socket, bound without SO_REUSEPORT so that a second daemon on the same port
+    // fails loudly instead of silently sharing the traffic; every other thread's acceptor owns a
+    // dup() of it.
+    auto& first = workers.front()->acceptor;
+    first.open(endpoint.protocol(), ec);
+    if (ec) return fail("open a socket for");
+    first.set_option(net::socket_base::reuse_address(true), ec);
+    if (ec) return fail("set SO_REUSEADDR on");
+    first.bind(endpoint, ec);
+    if (ec) return fail("bind");
+    first.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return fail("listen on");
+    bound_port = first.local_endpoint(ec).port();
+    if (ec) return fail("read the bound port of");
+    for (std::size_t i = 1; i < workers.size(); ++i) {
+      const int dup_fd = ::dup(first.native_handle());
+      if (dup_fd < 0) {
+        ec.assign(errno, boost::system::system_category());
+        return fail("dup the listening socket of");
+      }
+      workers[i]->acceptor.assign(endpoint.protocol(), dup_fd, ec);
+      if (ec) {
+        ::close(dup_fd);
+        return fail("adopt the listening socket of");
+      }
     }
-    bound_port = port;
   }
 
   impl.port.store(bound_port);

@@ -603,6 +603,21 @@ TEST_F(ServerTest, StartOnAddressInUseFails) {
   ::close(fd);
 }
 
+TEST_F(ServerTest, SecondServerOnTheSamePortFails) {
+  ServerOptions o;
+  o.port = 0;
+  o.threads = 2;
+  Server first(o);
+  ASSERT_TRUE(first.start().ok());
+  o.port = first.port();
+  Server second(o);  // a second daemon started by mistake must not share the traffic silently
+  auto status = second.start();
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().to_string().find("in use"), std::string::npos)
+      << status.error().to_string();
+  first.stop();
+}
+
 TEST_F(ServerTest, StartOnBadAddressFails) {
   ServerOptions o;
   o.address = "not-an-ip";
