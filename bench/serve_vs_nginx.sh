@@ -15,16 +15,23 @@ for p in wrk nginx-light curl; do
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null
 done
 
-work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
+work=$(mktemp -d); chmod 755 "$work"; trap 'kill $(jobs -p) 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
 syn_port=18080; ngx_port=18081
 
-# A 50-item store with long articles (about 5 KB of HTML each, like a real news feed).
+# A 60-item store of long articles (about 5 KB of varied text each, like a real news feed; the
+# site feed holds the newest 50, about 257 KB). Words are drawn from a seeded generator so that
+# gzip sees realistic, not repetitive, text.
 /usr/bin/python3 - "$work/store" <<'PY'
-import os, sys
+import os, random, sys
 root = sys.argv[1]; os.makedirs(root)
-para = ("The Milli Majlis adopted the state budget for the coming year on Thursday, with spending "
-        "on education and health care rising faster than inflation. Azərbaycan Respublikasının "
-        "dövlət büdcəsi qəbul edildi. Парламент принял государственный бюджет на следующий год.\n\n")
+rng = random.Random(2026)
+words = ("budget parliament minister deputies vote spending education health inflation revenue "
+         "oil fund tax reform Baku Ganja Sumgait region district committee session agreement "
+         "büdcə nazir deputat səsvermə xərclər təhsil səhiyyə inflyasiya gəlir vergi islahat "
+         "бюджет парламент министр депутаты голосование расходы образование здравоохранение "
+         "инфляция доходы налог реформа регион комитет соглашение").split()
+def paragraph():
+    return " ".join(rng.choice(words) for _ in range(rng.randint(40, 80))).capitalize() + ".\n\n"
 for i in range(60):
     with open(os.path.join(root, "a%03d.md" % i), "w") as f:
         f.write('+++\nid = "bench-%03d"\ntitle = "Budget adopted, part %d"\n' % (i, i))
@@ -32,7 +39,8 @@ for i in range(60):
         f.write('published = 2026-11-%02dT%02d:00:00+04:00\n' % (1 + i % 28, i % 24))
         f.write('categories = ["Politics"]\ntags = ["budget"]\n[[authors]]\nname = "Leyla Mammadova"\n')
         f.write('[[images]]\nurl = "https://news.example.az/media/%d.jpg"\nwidth = 1600\nheight = 900\n+++\n\n' % i)
-        f.write(para * 14)
+        for _ in range(7):
+            f.write(paragraph())
 PY
 
 "$bin" serve --store "$work/store" --listen 127.0.0.1:$syn_port --log-level warn >"$work/syn.out" 2>&1 &
