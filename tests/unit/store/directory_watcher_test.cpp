@@ -1,0 +1,1 @@
+#include "store/directory_watcher.hpp"
