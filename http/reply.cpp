@@ -145,7 +145,10 @@ void static_reply(const Request& request, const ResourceTable::Entry& entry, boo
   if (resource.gzip) out.add("Vary", "Accept-Encoding");
   if (out.status == 200) {
     if (out.gzip) out.add("Content-Encoding", "gzip");
-    if (!head_only && rep->body) out.body = *rep->body;
+    if (!head_only && rep->body) {
+      out.body = *rep->body;
+      out.file = out.gzip ? entry.gzip_file.get() : entry.identity_file.get();
+    }
   }
 }
 
@@ -161,6 +164,7 @@ void Reply::reset() {
   route = RouteKind::kUnmatched;
   route_index = 0;
   representation = nullptr;
+  file = nullptr;
   dynamic = Response{};
 }
 

@@ -52,6 +52,8 @@ struct Reply {
   RouteKind route = RouteKind::kUnmatched;
   std::size_t route_index = 0;  // position in the RouteMap for kDynamic
   const Representation* representation = nullptr;  // static replies (200 and 304)
+  // The body's sealed memfd when the body is sent and the table made one (sendfile); else null.
+  const BodyFile* file = nullptr;
   Response dynamic;  // a dynamic handler's response, kept alive while the reply is written
   std::array<char, 24> length_buffer{};
 };

@@ -20,6 +20,7 @@
 //   until the write completes.
 #include "http/server.hpp"
 
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -50,6 +51,7 @@
 #include <boost/beast/http/parser.hpp>
 
 #include "core/time.hpp"
+#include "http/body_file.hpp"
 #include "http/reply.hpp"
 
 namespace syndicated::http {
@@ -103,6 +105,7 @@ struct alignas(64) WorkerStats {
   Counter bytes_sent{0};
   Counter not_modified{0};
   Counter gzip{0};
+  Counter file{0};
   std::array<Counter, kStatusSlots> by_status{};
   // [0] static, [1 + i] the i-th dynamic route, [1 + routes] unmatched.
   std::unique_ptr<RouteCounters[]> routes;
@@ -168,7 +171,9 @@ struct Worker {
   Worker& operator=(const Worker&) = delete;
 
   void do_accept();
-  void on_accept(error_code ec, tcp::socket socket);
+  void on_accept(error_code ec, tcp::socket socket, Worker& target);
+  void adopt(tcp::socket socket);
+  Worker& least_loaded();
   void begin_stop();
   void start_sweep();
   void on_session_gone();
@@ -179,6 +184,9 @@ struct Worker {
   WorkerStats& stats;
   // Declared before the io_context: sessions destroyed with it still find their set.
   std::unordered_set<Session*> sessions;
+  // Connections this worker runs or is about to (accepted elsewhere and posted here); read by the
+  // other workers' acceptors to place new connections.
+  std::atomic<std::size_t> load{0};
   std::shared_ptr<const TableRef> table;
   std::uint64_t table_version = 0;
   std::string date;
@@ -204,6 +212,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   ~Session() {
     worker_.sessions.erase(this);
+    worker_.load.fetch_sub(1, std::memory_order_relaxed);
     worker_.impl.active.fetch_sub(1, std::memory_order_relaxed);
     worker_.on_session_gone();
   }
@@ -211,6 +220,10 @@ class Session : public std::enable_shared_from_this<Session> {
   Session& operator=(const Session&) = delete;
 
   void start() {
+    // Raw send()/sendfile() on the zero-copy path must never block the thread (Asio's own
+    // operations work the same either way).
+    error_code ignored;
+    socket_.native_non_blocking(true, ignored);
     // The first head must arrive within read_timeout of the accept.
     state_ = State::kReading;
     set_deadline(options().read_timeout);
@@ -337,6 +350,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
     state_ = State::kWriting;
     set_deadline(options().write_timeout);
+    if (reply_.file != nullptr && reply_.file->size() == reply_.body.size()) {
+      head_sent_ = 0;
+      file_sent_ = 0;
+      from_file_ = true;
+      return send_file();
+    }
     const std::array<net::const_buffer, 2> buffers{
         net::buffer(head_), net::buffer(reply_.body.data(), reply_.body.size())};
     // Asio's transfer_all() caps each sendmsg() at 64 KiB, which makes a 250 KB feed four
@@ -345,6 +364,67 @@ class Session : public std::enable_shared_from_this<Session> {
         socket_, buffers,
         [](const error_code& ec, std::size_t) -> std::size_t { return ec ? 0 : kMaxWriteChunk; },
         [self = shared_from_this()](error_code ec, std::size_t n) { self->on_write(ec, n); });
+  }
+
+  // The zero-copy path for bodies with a memfd: the head with MSG_MORE (it leaves with the
+  // body's first bytes, not as a segment of its own), then sendfile() from the memfd, which hands
+  // the socket references to the file's pages instead of copying 250 KB from user memory per
+  // response. Non-blocking: on EAGAIN wait for the socket to become writable and carry on. The
+  // write deadline set in write_reply() covers the whole loop (the sweep closes the socket, which
+  // aborts the wait).
+  void send_file() {
+    const int sock = socket_.native_handle();
+    while (head_sent_ < head_.size()) {
+      const ssize_t n = ::send(sock, head_.data() + head_sent_, head_.size() - head_sent_,
+                               MSG_MORE | MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n >= 0) {
+        head_sent_ += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_writable();
+      return on_write(error_code(errno, boost::system::system_category()), head_sent_);
+    }
+    const std::size_t size = reply_.file->size();
+    while (file_sent_ < size) {
+      off_t offset = static_cast<off_t>(file_sent_);
+      const ssize_t n = ::sendfile(sock, reply_.file->fd(), &offset, size - file_sent_);
+      if (n > 0) {
+        file_sent_ += static_cast<std::size_t>(n);
+        continue;
+      }
+      const int err = n == 0 ? EIO : errno;  // 0: the sealed file is shorter (cannot happen)
+      if (err == EINTR) continue;
+      if (err == EAGAIN || err == EWOULDBLOCK) return wait_writable();
+      // sendfile() refused outright (filtered by seccomp, say): the rest from memory.
+      if (err == ENOSYS || err == EPERM || err == EINVAL || err == EOPNOTSUPP)
+        return write_rest_from_memory();
+      return on_write(error_code(err, boost::system::system_category()), head_sent_ + file_sent_);
+    }
+    on_write({}, head_sent_ + file_sent_);
+  }
+
+  void wait_writable() {
+    socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](error_code ec) {
+      if (ec || self->state_ == State::kClosed)  // closed by the sweep or stop
+        return self->on_write(ec ? ec : net::error::operation_aborted,
+                              self->head_sent_ + self->file_sent_);
+      self->send_file();
+    });
+  }
+
+  void write_rest_from_memory() {
+    from_file_ = false;
+    const std::size_t already = head_sent_ + file_sent_;
+    const std::array<net::const_buffer, 2> buffers{
+        net::buffer(head_) + head_sent_, net::buffer(reply_.body.data(), reply_.body.size()) +
+                                             file_sent_};
+    net::async_write(
+        socket_, buffers,
+        [](const error_code& ec, std::size_t) -> std::size_t { return ec ? 0 : kMaxWriteChunk; },
+        [self = shared_from_this(), already](error_code ec, std::size_t n) {
+          self->on_write(ec, already + n);
+        });
   }
 
   void append_field(const detail::HeaderView& field) {
@@ -356,6 +436,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_write(error_code ec, std::size_t bytes) {
     account(bytes);
+    from_file_ = false;
     reply_.reset();  // drops views into the table first
     table_.reset();
     parser_.reset();
@@ -381,6 +462,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bump(s.by_status[slot]);
     if (reply_.status == 304) bump(s.not_modified);
     if (reply_.status == 200 && reply_.gzip) bump(s.gzip);
+    if (from_file_) bump(s.file);
     std::size_t route = 0;
     switch (reply_.route) {
       case detail::RouteKind::kStatic: route = 0; break;
@@ -431,16 +513,38 @@ class Session : public std::enable_shared_from_this<Session> {
   State state_ = State::kReading;
   Clock::time_point deadline_ = Clock::time_point::max();
   bool keep_alive_ = false;
+  std::size_t head_sent_ = 0;  // the sendfile path's progress
+  std::size_t file_sent_ = 0;
+  bool from_file_ = false;  // the body went (or is going) out with sendfile()
   std::array<char, 1024> discard_{};
 };
 
+// Every worker's acceptor waits on the same listening socket, and the one that wakes first
+// accepts whatever is queued in a row (Asio retries accept() at once). A burst of connections, such
+// as wrk's 64 at start-up, could then land mostly on one thread, whose connections would all wait
+// longer (the tail latency) while the other thread idles. So each accept is placed on the worker
+// with the fewest connections, whichever thread accepted it.
+Worker& Worker::least_loaded() {
+  Worker* best = this;
+  std::size_t best_load = load.load(std::memory_order_relaxed);
+  for (const auto& w : impl.workers) {
+    const std::size_t l = w->load.load(std::memory_order_relaxed);
+    if (l < best_load) {
+      best = w.get();
+      best_load = l;
+    }
+  }
+  return *best;
+}
+
 void Worker::do_accept() {
-  acceptor.async_accept([this](error_code ec, tcp::socket socket) {
-    on_accept(ec, std::move(socket));
+  Worker& target = least_loaded();
+  acceptor.async_accept(target.ioc, [this, &target](error_code ec, tcp::socket socket) {
+    on_accept(ec, std::move(socket), target);
   });
 }
 
-void Worker::on_accept(error_code ec, tcp::socket socket) {
+void Worker::on_accept(error_code ec, tcp::socket socket, Worker& target) {
   if (stopping || !acceptor.is_open()) return;
   if (ec) {
     // EMFILE, ENOBUFS, a connection reset before accept...: try again shortly (immediately would
@@ -451,22 +555,36 @@ void Worker::on_accept(error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (impl.active.fetch_add(1, std::memory_order_relaxed) >= impl.options.max_connections) {
-    impl.active.fetch_sub(1, std::memory_order_relaxed);
-    bump(stats.rejected);
-    error_code ignored;
-    socket.close(ignored);
+  target.load.fetch_add(1, std::memory_order_relaxed);  // counted now, for the next placement
+  if (&target == this) {
+    adopt(std::move(socket));
   } else {
-    bump(stats.accepted);
-    error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    // A whole feed (a few hundred KB) fits the send buffer, so a response is one sendmsg() rather
-    // than several partial ones.
-    if (impl.options.send_buffer_bytes > 0)
-      socket.set_option(net::socket_base::send_buffer_size(impl.options.send_buffer_bytes), ignored);
-    std::make_shared<Session>(*this, std::move(socket))->start();
+    // The socket already belongs to the target's io_context; the session starts on its thread.
+    net::post(target.ioc, [t = &target, s = std::move(socket)]() mutable { t->adopt(std::move(s)); });
   }
   do_accept();
+}
+
+// On this worker's thread, for a connection counted in `load`.
+void Worker::adopt(tcp::socket socket) {
+  error_code ignored;
+  if (stopping ||
+      impl.active.fetch_add(1, std::memory_order_relaxed) >= impl.options.max_connections) {
+    if (!stopping) {
+      impl.active.fetch_sub(1, std::memory_order_relaxed);
+      bump(stats.rejected);
+    }
+    load.fetch_sub(1, std::memory_order_relaxed);
+    socket.close(ignored);
+    return;
+  }
+  bump(stats.accepted);
+  socket.set_option(tcp::no_delay(true), ignored);
+  // A whole feed (a few hundred KB) fits the send buffer, so a response is one sendmsg() rather
+  // than several partial ones.
+  if (impl.options.send_buffer_bytes > 0)
+    socket.set_option(net::socket_base::send_buffer_size(impl.options.send_buffer_bytes), ignored);
+  std::make_shared<Session>(*this, std::move(socket))->start();
 }
 
 void Worker::start_sweep() {
@@ -732,6 +850,7 @@ ServerStats Server::stats() const {
     out.bytes_sent += read(s->bytes_sent);
     out.not_modified += read(s->not_modified);
     out.gzip_responses += read(s->gzip);
+    out.file_responses += read(s->file);
     for (std::size_t i = 0; i < kStatusSlots; ++i) by_status[i] += read(s->by_status[i]);
     for (std::size_t r = 0; r < routes.size(); ++r) {
       routes[r].requests += read(s->routes[r].requests);

@@ -53,6 +53,7 @@ struct ServerStats {
   std::uint64_t bytes_sent = 0;             // head and body bytes written
   std::uint64_t not_modified = 0;           // 304s
   std::uint64_t gzip_responses = 0;         // 200s served from the gzip representation
+  std::uint64_t file_responses = 0;  // bodies sent with sendfile() from a memfd (zero-copy)
   std::vector<StatusCount> responses_by_status;  // ascending, zero counts omitted
   std::vector<RouteStats> routes;  // "static", then dynamic routes by path, then "unmatched"
 };

@@ -15,10 +15,13 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <sys/resource.h>
 
 #include "http/server.hpp"
 
@@ -102,6 +105,7 @@ class RawClient {
       return false;
     }
     buffer_.append(buf, static_cast<std::size_t>(n));
+    received_ += static_cast<std::size_t>(n);
     return true;
   }
 
@@ -166,12 +170,17 @@ class RawClient {
   }
 
   const std::string& buffered() const { return buffer_; }
+  std::size_t received() const { return received_; }  // bytes read by fill()
+  void set_receive_buffer(int bytes) {
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+  }
 
  private:
   int fd_ = -1;
   bool connected_ = false;
   bool eof_ = false;
   std::string buffer_;
+  std::size_t received_ = 0;
 };
 
 std::string get(const std::string& target, const std::string& extra = "",
@@ -700,6 +709,155 @@ TEST_F(ServerTest, AddRouteAfterStartThrows) {
   start();
   EXPECT_THROW(server_->add_route("/late", [](const Request&) { return Response{}; }),
                std::logic_error);
+}
+
+// Bodies that do not repeat with a short period, so a reordered or duplicated chunk shows.
+std::string patterned(std::size_t size, unsigned seed) {
+  std::string s(size, '\0');
+  std::uint32_t x = seed * 2654435761u + 1;
+  for (char& c : s) {
+    x = x * 1664525u + 1013904223u;
+    c = static_cast<char>('a' + (x >> 24) % 26);
+  }
+  return s;
+}
+
+std::shared_ptr<const ResourceTable> make_big_table(ResourceTableOptions options = {}) {
+  auto table = std::make_shared<ResourceTable>(options);
+  Resource feed;
+  feed.content_type = "application/rss+xml";
+  feed.last_modified = 1700000000;
+  feed.identity = {bytes(patterned(300 * 1000, 1)), "\"big\""};
+  feed.gzip = Representation{bytes(patterned(40 * 1000, 2)), "\"big-gz\""};
+  table->add("/big.xml", feed);
+  Resource small;
+  small.content_type = "text/plain";
+  small.identity = {bytes("small body"), "\"s\""};
+  table->add("/small.txt", small);
+  return table;
+}
+
+// Every kind of response over one connection, pipelined, then checked byte for byte; returns the
+// stats once the server has counted all the responses.
+ServerStats serve_mixed(Server& server, const std::shared_ptr<const ResourceTable>& table) {
+  server.set_resources(table);
+  const std::string identity = *table->find("/big.xml")->identity.body;
+  const std::string gzip = *table->find("/big.xml")->gzip->body;
+  RawClient c(server.port());
+  EXPECT_TRUE(c.send(get("/big.xml") + get("/big.xml", "Accept-Encoding: gzip\r\n") +
+                     get("/big.xml", "", "HEAD") + get("/big.xml", "If-None-Match: \"big\"\r\n") +
+                     get("/small.txt") + get("/big.xml")));
+  auto r = c.read_response();
+  EXPECT_TRUE(r && r->status == 200 && r->body == identity);
+  EXPECT_EQ(r ? r->header("content-length") : "", std::to_string(identity.size()));
+  r = c.read_response();
+  EXPECT_TRUE(r && r->status == 200 && r->body == gzip);
+  EXPECT_EQ(r ? r->header("content-encoding") : "", "gzip");
+  r = c.read_response(/*head_only=*/true);
+  EXPECT_TRUE(r && r->status == 200 && r->body.empty());
+  EXPECT_EQ(r ? r->header("content-length") : "", std::to_string(identity.size()));
+  r = c.read_response();
+  EXPECT_TRUE(r && r->status == 304 && r->body.empty());
+  r = c.read_response();
+  EXPECT_TRUE(r && r->status == 200 && r->body == "small body");
+  r = c.read_response();
+  EXPECT_TRUE(r && r->status == 200 && r->body == identity);
+  // Nothing more: HEAD and 304 carried no body bytes.
+  EXPECT_FALSE(c.fill(200ms));
+  EXPECT_TRUE(c.buffered().empty());
+  EXPECT_TRUE(eventually([&] { return server.stats().requests == 6; }));
+  ServerStats s = server.stats();
+  EXPECT_EQ(s.bytes_sent, c.received());  // head and body bytes, exactly
+  return s;
+}
+
+TEST_F(ServerTest, LargeBodiesAreSentFromTheirFile) {
+  start();
+  const ServerStats s = serve_mixed(*server_, make_big_table());
+  EXPECT_EQ(s.file_responses, 3u);  // the two identity 200s and the gzip one
+  EXPECT_EQ(s.gzip_responses, 1u);
+}
+
+TEST_F(ServerTest, LargeBodiesFromMemoryWhenTheTableHasNoFiles) {
+  start();
+  const ServerStats s = serve_mixed(*server_, make_big_table({.file_min_bytes = SIZE_MAX}));
+  EXPECT_EQ(s.file_responses, 0u);
+}
+
+// memfd_create refused (as under a seccomp filter; here: no descriptor left while the table is
+// built): the table has no files and the same bytes are written from memory.
+TEST_F(ServerTest, LargeBodiesFromMemoryWhenMemfdFails) {
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit none = saved;
+  none.rlim_cur = 0;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &none), 0);
+  auto table = make_big_table();
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_EQ(table->find_entry("/big.xml")->identity_file, nullptr);
+  start();
+  const ServerStats s = serve_mixed(*server_, table);
+  EXPECT_EQ(s.file_responses, 0u);
+}
+
+TEST_F(ServerTest, SmallBodiesStayOnTheMemoryPath) {
+  start();
+  RawClient c(server_->port());
+  ASSERT_TRUE(c.send(get("/feed.xml")));
+  ASSERT_TRUE(c.read_response());
+  ASSERT_TRUE(eventually([&] { return server_->stats().requests == 1; }));
+  EXPECT_EQ(server_->stats().file_responses, 0u);
+}
+
+// A client that stops reading in the middle of a sendfile() body is closed by write_timeout.
+TEST_F(ServerTest, WriteTimeoutCoversTheSendfileLoop) {
+  ServerOptions o;
+  o.write_timeout = 300ms;
+  start(o);
+  auto table = std::make_shared<ResourceTable>();
+  Resource res;
+  res.content_type = "application/octet-stream";
+  res.identity = {bytes(std::string(64 * 1024 * 1024, 'z')), "\"huge\""};
+  table->add("/huge", res);
+  ASSERT_NE(table->find_entry("/huge")->identity_file, nullptr);
+  server_->set_resources(table);
+  RawClient c(server_->port());
+  c.set_receive_buffer(64 * 1024);
+  ASSERT_TRUE(c.send(get("/huge")));
+  ASSERT_TRUE(c.fill());  // the response has started; now stall
+  EXPECT_TRUE(eventually([&] { return server_->stats().connections_timed_out == 1; }, 3000ms));
+  EXPECT_TRUE(eventually([&] { return server_->stats().active_connections == 0; }));
+  const ServerStats s = server_->stats();
+  EXPECT_EQ(s.file_responses, 1u);
+  EXPECT_GT(s.bytes_sent, 0u);
+  EXPECT_LT(s.bytes_sent, 64u * 1024 * 1024);  // what was sent before the deadline
+}
+
+// A burst of connections is spread over the I/O threads (by their number of connections), not
+// left to whichever acceptor woke first.
+TEST_F(ServerTest, ConnectionsAreSpreadOverThreads) {
+  ServerOptions o;
+  o.threads = 2;
+  o.port = 0;
+  server_ = std::make_unique<Server>(o);
+  std::mutex mu;
+  std::map<std::thread::id, int> per_thread;
+  server_->add_route("/whoami", [&](const Request&) {
+    std::lock_guard lock(mu);
+    ++per_thread[std::this_thread::get_id()];
+    return Response{};
+  });
+  ASSERT_TRUE(server_->start().ok());
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 40; ++i) clients.push_back(std::make_unique<RawClient>(server_->port()));
+  for (auto& c : clients) ASSERT_TRUE(c->send(get("/whoami")));
+  for (auto& c : clients) ASSERT_TRUE(c->read_response());
+  std::lock_guard lock(mu);
+  ASSERT_EQ(per_thread.size(), 2u);
+  for (const auto& [id, n] : per_thread) {
+    EXPECT_GE(n, 16);
+    EXPECT_LE(n, 24);
+  }
 }
 
 std::string run(const std::string& command) {
