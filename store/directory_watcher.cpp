@@ -214,6 +214,12 @@ bool DirectoryWatcher::add_tree(const std::string& relative, int depth, bool rep
 
 void DirectoryWatcher::remove_tree(const std::string& relative) {
   std::vector<std::pair<std::string, int>> gone;
+  if (relative.empty()) {  // the root: everything
+    for (const auto& [path, wd] : wd_of_dir_) ::inotify_rm_watch(fd_, wd);
+    wd_of_dir_.clear();
+    dir_of_wd_.clear();
+    return;
+  }
   if (const auto it = wd_of_dir_.find(relative); it != wd_of_dir_.end()) gone.emplace_back(*it);
   const std::string prefix = relative + "/";
   for (auto it = wd_of_dir_.lower_bound(prefix);
