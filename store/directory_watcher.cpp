@@ -51,6 +51,14 @@ std::string watch_error(const std::string& relative, const fs::path& full, int e
   return message;
 }
 
+// Both paths name the same directory now (one is a symlink to the other).
+bool same_directory(const fs::path& a, const fs::path& b) {
+  struct stat sa {};
+  struct stat sb {};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
 bool is_limit_error(int err) { return err == ENOSPC || err == ENOMEM; }
 
 }  // namespace
@@ -173,9 +181,21 @@ bool DirectoryWatcher::add_tree(const std::string& relative, int depth, bool rep
     diagnostics.push_back({relative.empty() ? "." : relative, 0, watch_error(relative, full, err)});
     // Still list it: the files there now are reported; later changes wait for a rescan.
   } else if (const auto known = dir_of_wd_.find(wd); known != dir_of_wd_.end()) {
-    // The same directory under another name (a symlink) is watched once, under the first name;
-    // under the same name it is already watched and listed.
-    if (known->second != relative || !revisit) return true;
+    if (known->second == relative) {
+      if (!revisit) return true;  // already watched and listed
+    } else if (same_directory(root_ / known->second, full)) {
+      return true;  // the same directory under another name (a symlink): watched once
+    } else {
+      // Renamed while its events were lost (an overflow): the watch follows the new name.
+      if (const auto old = wd_of_dir_.find(known->second); old != wd_of_dir_.end() && old->second == wd)
+        wd_of_dir_.erase(old);
+      if (const auto stale = wd_of_dir_.find(relative); stale != wd_of_dir_.end()) {
+        dir_of_wd_.erase(stale->second);
+        wd_of_dir_.erase(stale);
+      }
+      known->second = relative;
+      wd_of_dir_.emplace(relative, wd);
+    }
   } else {
     // A stale mapping of this name (its directory was replaced) goes.
     if (const auto old = wd_of_dir_.find(relative); old != wd_of_dir_.end()) {

@@ -344,6 +344,7 @@ TEST_F(DirectoryWatcherTest, TheKernelQueueOverflowingIsFlaggedAndWatchesAreRepa
     return v;
   }();
   if (max_queued <= 0 || max_queued > 100000) GTEST_SKIP() << "max_queued_events=" << max_queued;
+  fs::create_directories(dir_.path() / "moving/sub");
   auto w = open_watcher();
   // Each new file queues IN_CREATE and IN_CLOSE_WRITE; nobody reads meanwhile.
   fs::create_directories(dir_.path() / "flood");
@@ -351,14 +352,23 @@ TEST_F(DirectoryWatcherTest, TheKernelQueueOverflowingIsFlaggedAndWatchesAreRepa
   for (long i = 0; i < max_queued / 2 + 100; ++i)
     write_file(dir_.path() / ("flood/" + std::to_string(i) + ".md"), "x");
   fs::create_directories(dir_.path() / "late/deeper");  // its events are lost in the overflow
+  fs::rename(dir_.path() / "moving", dir_.path() / "moved");  // and so are these
   const Seen s = collect(*w, [](const Seen& x) { return x.overflow; });
   EXPECT_TRUE(s.overflow);
   EXPECT_FALSE(s.root_lost);
   // The repair walked the tree: the directory whose creation was lost is watched.
   EXPECT_GE(w->watch_descriptor("late/deeper"), 0);
+  EXPECT_GE(w->watch_descriptor("moved/sub"), 0);
+  EXPECT_EQ(w->watch_descriptor("moving"), -1);
+  EXPECT_EQ(w->watch_descriptor("moving/sub"), -1);
   (void)collect_for(*w, 100);
   write_file(dir_.path() / "late/deeper/a.md", article("a"));
-  EXPECT_TRUE(collect_until_has(*w, changed("late/deeper/a.md")).has(changed("late/deeper/a.md")));
+  write_file(dir_.path() / "moved/sub/b.md", article("b"));
+  const Seen after = collect(*w, [](const Seen& x) {
+    return x.has(changed("late/deeper/a.md")) && x.has(changed("moved/sub/b.md"));
+  });
+  EXPECT_THAT(after.events, ElementsAre(changed("late/deeper/a.md"), changed("moved/sub/b.md")))
+      << dump(after.events);
 }
 
 TEST_F(DirectoryWatcherTest, TheStoreDirectoryItselfGoingIsRootLost) {
