@@ -26,26 +26,66 @@ void note(std::map<std::string, TermSeen>& seen, const std::string& slug, const 
   }
 }
 
-FeedSpec term_feed(const Site& site, FeedKind kind, std::string_view prefix,
-                   const std::string& slug, const TermSeen& seen, std::size_t limit,
-                   std::string description) {
+}  // namespace
+
+FeedSpec site_feed_spec(const Site& site, const FeedsConfig& config) {
   FeedSpec f;
-  f.kind = kind;
-  f.name = slug;
-  f.path = std::string(prefix) + percent_encode(slug) + "/feed";
-  f.title = site.title + " — " + html_to_text(seen.name);
-  f.description = std::move(description);
-  switch (kind) {
-    case FeedKind::kCategory: f.filter.categories = {slug}; break;
-    case FeedKind::kAuthor: f.filter.authors = {slug}; break;
-    case FeedKind::kTag: f.filter.tags = {slug}; break;
-    default: break;
-  }
-  f.limit = limit;
+  f.kind = FeedKind::kSite;
+  f.name = "site";
+  f.path = "/feed";
+  f.title = site.title;
+  f.description = site.description;
+  f.limit = config.default_limit;
   return f;
 }
 
-}  // namespace
+FeedSpec term_feed_spec(const Site& site, const FeedsConfig& config, FeedKind kind,
+                        const std::string& slug, const std::string& name) {
+  FeedSpec f;
+  f.kind = kind;
+  f.name = slug;
+  const std::string display = html_to_text(name);
+  f.title = site.title + " — " + display;
+  std::string_view prefix;
+  switch (kind) {
+    case FeedKind::kCategory:
+      prefix = "/category/";
+      f.description = "Articles in the category “" + display + "”";
+      f.filter.categories = {slug};
+      break;
+    case FeedKind::kAuthor:
+      prefix = "/author/";
+      f.description = "Articles by " + display;
+      f.filter.authors = {slug};
+      break;
+    case FeedKind::kTag:
+      prefix = "/tag/";
+      f.description = "Articles tagged “" + display + "”";
+      f.filter.tags = {slug};
+      break;
+    default: break;
+  }
+  f.path = std::string(prefix) + percent_encode(slug) + "/feed";
+  f.limit = config.default_limit;
+  return f;
+}
+
+std::vector<FeedSpec> custom_feed_specs(const Site& site, const FeedsConfig& config) {
+  std::vector<FeedSpec> custom;
+  for (FeedSpec f : config.custom) {
+    if (f.name.empty() && f.path.empty()) continue;
+    f.kind = FeedKind::kCustom;
+    if (f.path.empty()) f.path = "/feeds/" + percent_encode(f.name) + "/feed";
+    if (f.path.front() != '/') f.path.insert(f.path.begin(), '/');
+    if (f.name.empty()) f.name = f.path;
+    if (f.title.empty()) f.title = site.title + " — " + f.name;
+    if (f.limit == 0) f.limit = config.default_limit;  // 0 = "not set"
+    custom.push_back(std::move(f));
+  }
+  std::stable_sort(custom.begin(), custom.end(),
+                   [](const FeedSpec& a, const FeedSpec& b) { return a.name < b.name; });
+  return custom;
+}
 
 bool newest_first(const core::Article& a, const core::Article& b) {
   if (a.published != b.published) return a.published > b.published;
@@ -83,43 +123,18 @@ std::vector<FeedSpec> build_catalog(const Site& site, const FeedsConfig& config,
 
   std::vector<FeedSpec> feeds;
   feeds.reserve(1 + categories.size() + authors.size() + tags.size() + config.custom.size());
-  FeedSpec site_feed;
-  site_feed.kind = FeedKind::kSite;
-  site_feed.name = "site";
-  site_feed.path = "/feed";
-  site_feed.title = site.title;
-  site_feed.description = site.description;
-  site_feed.limit = config.default_limit;
-  feeds.push_back(std::move(site_feed));
-
+  feeds.push_back(site_feed_spec(site, config));
   for (const auto& [slug, seen] : categories)
-    feeds.push_back(term_feed(site, FeedKind::kCategory, "/category/", slug, seen,
-                              config.default_limit,
-                              "Articles in the category “" + html_to_text(seen.name) + "”"));
+    feeds.push_back(term_feed_spec(site, config, FeedKind::kCategory, slug, seen.name));
   for (const auto& [slug, seen] : authors)
-    feeds.push_back(term_feed(site, FeedKind::kAuthor, "/author/", slug, seen,
-                              config.default_limit, "Articles by " + html_to_text(seen.name)));
+    feeds.push_back(term_feed_spec(site, config, FeedKind::kAuthor, slug, seen.name));
   for (const auto& [slug, seen] : tags)
-    feeds.push_back(term_feed(site, FeedKind::kTag, "/tag/", slug, seen, config.default_limit,
-                              "Articles tagged “" + html_to_text(seen.name) + "”"));
+    feeds.push_back(term_feed_spec(site, config, FeedKind::kTag, slug, seen.name));
 
   // Custom feeds, by name; one whose path is taken already is dropped (paths are identities).
   std::set<std::string> paths;
   for (const FeedSpec& f : feeds) paths.insert(f.path);
-  std::vector<FeedSpec> custom;
-  for (FeedSpec f : config.custom) {
-    if (f.name.empty() && f.path.empty()) continue;
-    f.kind = FeedKind::kCustom;
-    if (f.path.empty()) f.path = "/feeds/" + percent_encode(f.name) + "/feed";
-    if (f.path.front() != '/') f.path.insert(f.path.begin(), '/');
-    if (f.name.empty()) f.name = f.path;
-    if (f.title.empty()) f.title = site.title + " — " + f.name;
-    if (f.limit == 0) f.limit = config.default_limit;  // 0 = "not set"
-    custom.push_back(std::move(f));
-  }
-  std::stable_sort(custom.begin(), custom.end(),
-                   [](const FeedSpec& a, const FeedSpec& b) { return a.name < b.name; });
-  for (FeedSpec& f : custom)
+  for (FeedSpec& f : custom_feed_specs(site, config))
     if (paths.insert(f.path).second) feeds.push_back(std::move(f));
   return feeds;
 }

@@ -13,6 +13,17 @@ namespace syndicated::feeds {
 std::vector<FeedSpec> build_catalog(const Site& site, const FeedsConfig& config,
                                     std::span<const core::Article> articles, core::Timestamp now);
 
+// The pieces of the catalog, shared with FeedIndex (which keeps the catalog up to date one change
+// at a time instead of calling build_catalog):
+// - the site-wide feed;
+FeedSpec site_feed_spec(const Site& site, const FeedsConfig& config);
+// - the feed of one category, author or tag (kind), titled with the term's display name;
+FeedSpec term_feed_spec(const Site& site, const FeedsConfig& config, FeedKind kind,
+                        const std::string& slug, const std::string& name);
+// - the custom feeds with their defaults filled in (path, name, title, limit), sorted by name,
+//   before the catalog drops those whose path is taken already.
+std::vector<FeedSpec> custom_feed_specs(const Site& site, const FeedsConfig& config);
+
 // Published, and not embargoed at `now` (published <= now).
 bool is_visible(const core::Article& a, core::Timestamp now);
 

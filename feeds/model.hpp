@@ -34,6 +34,7 @@ struct FeedFilter {
   std::vector<std::string> authors;
   std::vector<std::string> languages;
   bool matches(const core::Article& a) const;
+  friend bool operator==(const FeedFilter&, const FeedFilter&) = default;
 };
 
 struct FeedSpec {
@@ -44,6 +45,7 @@ struct FeedSpec {
   std::string description;
   FeedFilter filter;
   std::size_t limit = 50;
+  friend bool operator==(const FeedSpec&, const FeedSpec&) = default;
 };
 
 enum class Format { kRss, kAtom, kJson };

@@ -71,11 +71,18 @@ std::string render_atom(const Site& site, const FeedSpec& feed,
 
 std::string render_atom(const Site& site, const FeedSpec& feed,
                         std::span<const core::Article* const> items, ItemCache& cache) {
+  return render_atom(site, feed, items, cache, {});
+}
+
+std::string render_atom(const Site& site, const FeedSpec& feed,
+                        std::span<const core::Article* const> items, ItemCache& cache,
+                        std::span<const DeletedEntry> deleted) {
   std::string out;
   out.reserve(2048 + items.size() * 4096);
   XmlWriter w(out);
   w.declaration();
   w.start("feed").attr("xmlns", "http://www.w3.org/2005/Atom");
+  if (!deleted.empty()) w.attr("xmlns:at", kTombstonesNamespace);
   if (!site.language.empty()) w.attr("xml:lang", site.language);
   w.element("id", feed_id(site, feed));
   w.start("title").attr("type", "text");
@@ -108,6 +115,13 @@ std::string render_atom(const Site& site, const FeedSpec& feed,
   if (!site.copyright.empty()) {
     w.start("rights").attr("type", "text");
     w.text(site.copyright);
+    w.end();
+  }
+  for (const DeletedEntry& d : deleted) {
+    // RFC 6721 section 3: ref and when are required; we write them in UTC.
+    core::Timestamp when = d.when;
+    when.offset_minutes = 0;
+    w.start("at:deleted-entry").attr("ref", d.ref).attr("when", core::format_rfc3339(when));
     w.end();
   }
   const std::string category_scheme = absolute_url(site, "/category/");

@@ -5,11 +5,13 @@
 
 namespace syndicated::feeds {
 
-std::string entry_id(const Site& site, const core::Article& a) {
+std::string entry_id(const Site& site, const core::Article& a) { return entry_id(site, a.id); }
+
+std::string entry_id(const Site& site, std::string_view article_id) {
   std::string id = "tag:";
   id.append(site.tag_authority);
   id.push_back(':');
-  id.append(percent_encode_tag_specific(a.id));
+  id.append(percent_encode_tag_specific(article_id));
   return id;
 }
 

@@ -16,6 +16,7 @@ inline constexpr std::string_view kGenerator = "syndicated";
 
 // "tag:<authority>:<article id, percent-encoded where RFC 4151 needs it>". Never changes.
 std::string entry_id(const Site& site, const core::Article& a);
+std::string entry_id(const Site& site, std::string_view article_id);
 // "tag:<authority>:<feed path>", e.g. "tag:apa.az,2024:/category/politics/feed".
 std::string feed_id(const Site& site, const FeedSpec& feed);
 
@@ -45,10 +46,20 @@ class ItemCache {
  public:
   explicit ItemCache(const Site& site) : site_(site) {}
   const PreparedItem& get(const core::Article& a);
+  std::size_t size() const { return items_.size(); }
+  void clear() { items_.clear(); }
 
  private:
   const Site& site_;
   std::unordered_map<const core::Article*, PreparedItem> items_;
+};
+
+// An RFC 6721 tombstone: <at:deleted-entry ref="<entry id>" when="<RFC 3339>"/> in an Atom feed,
+// telling readers that an entry they may hold was withdrawn (see FeedIndex for when).
+inline constexpr std::string_view kTombstonesNamespace = "http://purl.org/atompub/tombstones/1.0";
+struct DeletedEntry {
+  std::string ref;       // entry_id() of the withdrawn article
+  core::Timestamp when;  // when it was withdrawn
 };
 
 // The renderers with a cache supplied by the caller (the public ones make their own).
@@ -56,6 +67,11 @@ std::string render_rss(const Site& site, const FeedSpec& feed,
                        std::span<const core::Article* const> items, ItemCache& cache);
 std::string render_atom(const Site& site, const FeedSpec& feed,
                         std::span<const core::Article* const> items, ItemCache& cache);
+// Atom with tombstones, written after the feed's metadata and before the entries (RFC 4287's
+// schema allows extension elements only there). With none, the same bytes as render_atom.
+std::string render_atom(const Site& site, const FeedSpec& feed,
+                        std::span<const core::Article* const> items, ItemCache& cache,
+                        std::span<const DeletedEntry> deleted);
 std::string render_json_feed(const Site& site, const FeedSpec& feed,
                              std::span<const core::Article* const> items, ItemCache& cache);
 std::string render(Format format, const Site& site, const FeedSpec& feed,

@@ -106,11 +106,14 @@ std::int64_t last_modified_of(std::span<const core::Article* const> items) {
 
 }  // namespace
 
-const Document* Snapshot::find(std::string_view path) const {
-  auto it = std::lower_bound(documents.begin(), documents.end(), path,
-                             [](const Document& d, std::string_view p) { return d.path < p; });
-  return it != documents.end() && it->path == path ? &*it : nullptr;
+std::shared_ptr<const Document> Snapshot::find_shared(std::string_view path) const {
+  const auto& docs = documents.pointers();
+  auto it = std::lower_bound(docs.begin(), docs.end(), path,
+                             [](const DocumentList::Ptr& d, std::string_view p) { return d->path < p; });
+  return it != docs.end() && (*it)->path == path ? *it : nullptr;
 }
+
+const Document* Snapshot::find(std::string_view path) const { return find_shared(path).get(); }
 
 Document make_document(std::string path, std::string content_type, std::string body,
                        std::int64_t last_modified) {
@@ -136,7 +139,7 @@ Snapshot build_snapshot(const Site& site, const FeedsConfig& config,
         (!snap.next_embargo || a.published < *snap.next_embargo))
       snap.next_embargo = a.published;
   }
-  snap.feeds = build_catalog(site, config, articles, now);
+  snap.feeds = FeedList(build_catalog(site, config, articles, now));
 
   Groups groups;
   for (const core::Article* a : visible) {
@@ -145,23 +148,28 @@ Snapshot build_snapshot(const Site& site, const FeedsConfig& config,
     group(groups.tags, a, a->tags);
   }
 
-  snap.documents.reserve(snap.feeds.size() * std::size(kAllFormats) + 2);
+  auto documents = std::make_shared<DocumentList::Vector>();
+  documents->reserve(snap.feeds.size() * std::size(kAllFormats) + 2);
+  const auto add = [&](Document d) {
+    documents->push_back(std::make_shared<const Document>(std::move(d)));
+  };
   for (const FeedSpec& feed : snap.feeds) {
     const Items items = items_for(feed, visible, groups);
     const std::int64_t last_modified = last_modified_of(items);
     ItemCache cache(site);  // shared by the three formats of this feed
     for (Format f : kAllFormats)
-      snap.documents.push_back(make_document(feed.path + extension(f), content_type(f),
-                                             render(f, site, feed, items, cache), last_modified));
+      add(make_document(feed.path + extension(f), content_type(f),
+                        render(f, site, feed, items, cache), last_modified));
   }
   // The lists change with the catalog, which only changes when visible articles do.
   const std::int64_t site_modified = last_modified_of(visible);
-  snap.documents.push_back(make_document("/feeds.opml", "text/x-opml; charset=utf-8",
-                                         render_opml(site, snap.feeds), site_modified));
-  snap.documents.push_back(make_document("/", "text/html; charset=utf-8",
-                                         render_index_html(site, snap.feeds), site_modified));
-  std::sort(snap.documents.begin(), snap.documents.end(),
-            [](const Document& a, const Document& b) { return a.path < b.path; });
+  add(make_document(std::string(kOpmlPath), kOpmlContentType, render_opml(site, snap.feeds),
+                    site_modified));
+  add(make_document(std::string(kIndexPath), kIndexContentType,
+                    render_index_html(site, snap.feeds), site_modified));
+  std::sort(documents->begin(), documents->end(),
+            [](const DocumentList::Ptr& a, const DocumentList::Ptr& b) { return a->path < b->path; });
+  snap.documents = DocumentList(std::move(documents));
   return snap;
 }
 
