@@ -28,9 +28,9 @@ std::int64_t next_last_modified(std::optional<std::int64_t> previous, std::int64
   return std::max(now.unix_seconds, *previous + 1);
 }
 
-// Renders of one update share prepared items (ids, titles, resolved bodies); bounded so that a
-// full rebuild does not hold every body of the store at once.
-constexpr std::size_t kMaxCachedItems = 4096;
+// Bound of the prepared-item cache (about 8,192 bodies): a full rebuild must not hold a second
+// copy of every body of the store.
+constexpr std::size_t kMaxCachedItems = 8192;
 
 }  // namespace
 
@@ -71,7 +71,10 @@ bool FeedIndex::NewestFirstPtr::operator()(const ArticlePtr& a, const ArticlePtr
 }
 
 FeedIndex::FeedIndex(Site site, FeedsConfig config, FeedIndexOptions options)
-    : site_(std::move(site)), config_(std::move(config)), options_(options) {
+    : site_(std::move(site)),
+      config_(std::move(config)),
+      options_(options),
+      items_(std::make_unique<ItemCache>(site_)) {
   snapshot_ = std::make_shared<const Snapshot>();
   init_feeds();
   Batch batch;
@@ -221,6 +224,7 @@ void FeedIndex::forget_tombstones_of(FeedState* f) {
 }
 
 void FeedIndex::detach(const ArticlePtr& a, bool withdrawn, Batch& batch) {
+  items_->erase(*a);  // before the address can be reused by another article
   if (is_visible(*a)) hide(a, withdrawn, batch);
   else if (is_embargoed(*a)) embargoed_.erase({a->published, a->id});
   count(*a, -1);
@@ -316,8 +320,9 @@ FeedIndex::Update FeedIndex::reconfigure(Site site, FeedsConfig config, core::Ti
   batch.touched.clear();  // the states are about to go
   for (auto& [id, t] : tombstones_) t.feeds.clear();
 
-  site_ = std::move(site);
+  site_ = std::move(site);  // items_ refers to site_, which stays where it is
   config_ = std::move(config);
+  items_->clear();  // ids depend on the site
   init_feeds();
   for (const auto& [id, a] : articles_) {
     if (!is_visible(*a)) continue;
@@ -424,8 +429,9 @@ void FeedIndex::render_feed(FeedState* f, Batch& batch, ItemCache& cache) {
       const std::optional<std::int64_t> before =
           previous ? std::optional<std::int64_t>(previous->last_modified)
                    : previous_last_modified(path);
-      f->docs[i] = std::make_shared<const Document>(make_document(
-          path, content_type(format), std::move(body), next_last_modified(before, computed, now_)));
+      f->docs[i] = std::make_shared<const Document>(
+          make_document(path, content_type(format), std::move(body),
+                        next_last_modified(before, computed, now_), options_.gzip_level));
     }
     retired_last_modified_.erase(path);
     batch.changes[std::move(path)] = f->docs[i];
@@ -440,8 +446,10 @@ void FeedIndex::render_list(std::string_view path_view, const char* type, std::s
   std::string path(path_view);
   DocumentList::Ptr doc = snapshot_->find_shared(path);
   if (!doc || *doc->identity.bytes != body) {
-    doc = std::make_shared<const Document>(make_document(
-        path, type, std::move(body), next_last_modified(previous_last_modified(path), computed, now_)));
+    doc = std::make_shared<const Document>(
+        make_document(path, type, std::move(body),
+                      next_last_modified(previous_last_modified(path), computed, now_),
+                      options_.gzip_level));
   }
   batch.changes[std::move(path)] = std::move(doc);
 }
@@ -545,9 +553,8 @@ FeedIndex::Update FeedIndex::finish(Batch& batch, bool rebuild_all) {
       }
   }
   update_catalog(batch, rebuild_all);
-  ItemCache cache(site_);
   for (FeedState* f : batch.touched)
-    if (!f->dead && f->active) render_feed(f, batch, cache);
+    if (!f->dead && f->active) render_feed(f, batch, *items_);
 
   // Merge the previous documents with the changes (both sorted by path).
   Update update;

@@ -54,6 +54,9 @@ class ItemCache;
 struct FeedIndexOptions {
   // How long an Atom feed keeps the tombstone of a withdrawn entry; <= 0 disables tombstones.
   std::int64_t tombstone_seconds = 7 * 24 * 3600;
+  // libdeflate level of the gzip representations (1..12). Lower is faster per changed document
+  // at some cost in size; see the report in bench/feed_index_bench.cpp.
+  int gzip_level = kDefaultGzipLevel;
 };
 
 // Articles by status, for metrics.
@@ -165,6 +168,10 @@ class FeedIndex {
   // Last-Modified of paths that disappeared, so a feed that comes back continues from there.
   std::unordered_map<std::string, std::int64_t> retired_last_modified_;
   std::shared_ptr<const Snapshot> snapshot_;
+  // Prepared items (id, plain title, resolved body) kept across updates, so that re-rendering a
+  // feed prepares only the articles that changed. An article's entry is dropped when it leaves
+  // the index; the whole cache when it grows past a bound or the site changes.
+  std::unique_ptr<ItemCache> items_;
   FeedList catalog_;  // during finish(): the catalog of the snapshot being made
 };
 

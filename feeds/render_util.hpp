@@ -48,6 +48,9 @@ class ItemCache {
   const PreparedItem& get(const core::Article& a);
   std::size_t size() const { return items_.size(); }
   void clear() { items_.clear(); }
+  // Forgets one article (FeedIndex keeps a cache across updates and must drop an article before
+  // its address can be reused).
+  void erase(const core::Article& a) { items_.erase(&a); }
 
  private:
   const Site& site_;

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <string_view>
 #include <unordered_map>
@@ -15,23 +16,24 @@
 namespace syndicated::feeds {
 namespace {
 
-constexpr int kGzipLevel = 9;
 constexpr std::size_t kEtagBytes = 16;  // 128 bits of SHA-256: plenty for an ETag
 
 struct CompressorDeleter {
   void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
 };
 
-// One compressor per thread: allocating one costs more than compressing a small feed.
-libdeflate_compressor* compressor() {
-  thread_local std::unique_ptr<libdeflate_compressor, CompressorDeleter> c(
-      libdeflate_alloc_compressor(kGzipLevel));
+// One compressor per thread and level: allocating one costs more than compressing a small feed.
+libdeflate_compressor* compressor(int level) {
+  level = std::clamp(level, 1, 12);
+  thread_local std::array<std::unique_ptr<libdeflate_compressor, CompressorDeleter>, 13> cs;
+  auto& c = cs[static_cast<std::size_t>(level)];
+  if (!c) c.reset(libdeflate_alloc_compressor(level));
   if (!c) throw std::bad_alloc();
   return c.get();
 }
 
-std::string gzip(std::string_view body) {
-  libdeflate_compressor* c = compressor();
+std::string gzip(std::string_view body, int level) {
+  libdeflate_compressor* c = compressor(level);
   std::string out(libdeflate_gzip_compress_bound(c, body.size()), '\0');
   const std::size_t n = libdeflate_gzip_compress(c, body.data(), body.size(), out.data(), out.size());
   if (n == 0) throw std::logic_error("gzip: output larger than libdeflate's own bound");
@@ -117,11 +119,17 @@ const Document* Snapshot::find(std::string_view path) const { return find_shared
 
 Document make_document(std::string path, std::string content_type, std::string body,
                        std::int64_t last_modified) {
+  return make_document(std::move(path), std::move(content_type), std::move(body), last_modified,
+                       kDefaultGzipLevel);
+}
+
+Document make_document(std::string path, std::string content_type, std::string body,
+                       std::int64_t last_modified, int gzip_level) {
   Document d;
   d.path = std::move(path);
   d.content_type = std::move(content_type);
   d.last_modified = last_modified;
-  auto compressed = std::make_shared<const std::string>(gzip(body));
+  auto compressed = std::make_shared<const std::string>(gzip(body, gzip_level));
   d.gzip.etag = etag_of(*compressed);
   d.gzip.bytes = std::move(compressed);
   d.identity.etag = etag_of(body);

@@ -144,7 +144,11 @@ inline constexpr std::string_view kIndexPath = "/";
 inline constexpr const char* kIndexContentType = "text/html; charset=utf-8";
 
 // Compresses and hashes one body (exposed for tests and benchmarks).
+// libdeflate level 9 by default (build_snapshot); FeedIndex lets the daemon choose (1..12).
+inline constexpr int kDefaultGzipLevel = 9;
 Document make_document(std::string path, std::string content_type, std::string body,
                        std::int64_t last_modified);
+Document make_document(std::string path, std::string content_type, std::string body,
+                       std::int64_t last_modified, int gzip_level);
 
 }  // namespace syndicated::feeds
