@@ -4,6 +4,10 @@
 #
 #   bench/serve_vs_nginx.sh [BUILD_DIR=build/release] [DURATION=10s] [CONNECTIONS=64]
 #
+# SYN_PORT / NGX_PORT (default 18080 / 18081) choose the ports, so that two runs on one machine do
+# not measure each other's servers. The load average is printed: on a 2-core machine anything
+# else running (a compiler) moves the numbers by tens of percent.
+#
 # Needs: wrk, nginx-light (installed here if missing), a release build of syndicated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +20,14 @@ for p in wrk nginx-light curl; do
 done
 
 work=$(mktemp -d); chmod 755 "$work"; trap 'kill $(jobs -p) 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
-syn_port=18080; ngx_port=18081
+syn_port=${SYN_PORT:-18080}; ngx_port=${NGX_PORT:-18081}
+port_busy() { ss -Hltn "sport = :$1" | grep -q .; }
+# A previous run's servers may still be closing (the daemon's stop grace): wait for the ports, or
+# this run would measure them.
+for _ in $(seq 100); do port_busy $syn_port || port_busy $ngx_port || break; sleep 0.1; done
+if port_busy $syn_port || port_busy $ngx_port; then
+  echo "port $syn_port or $ngx_port is in use (another run?); set SYN_PORT/NGX_PORT" >&2; exit 2
+fi
 
 # A 60-item store of long articles (about 5 KB of varied text each, like a real news feed; the
 # site feed holds the newest 50, about 257 KB). Words are drawn from a seeded generator so that
@@ -44,6 +55,7 @@ for i in range(60):
 PY
 
 "$bin" serve --store "$work/store" --listen 127.0.0.1:$syn_port --log-level warn >"$work/syn.out" 2>&1 &
+syn_pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$syn_port/healthz" >/dev/null && break; sleep 0.1; done
 
 mkdir -p "$work/www"
@@ -74,6 +86,7 @@ ngx_etag=$(curl -fsI "http://127.0.0.1:$ngx_port/feed.xml" | tr -d '\r' | awk -F
 
 run() {  # port header -> "rps p99_ms"
   local out
+  kill -0 "$syn_pid" 2>/dev/null || { echo "syndicated exited:" >&2; cat "$work/syn.out" >&2; exit 1; }
   out=$(wrk -t2 -c"$conns" -d"$duration" --latency ${2:+-H "$2"} "http://127.0.0.1:$1/feed.xml")
   local rps p99
   rps=$(awk '/^Requests\/sec/{print $2}' <<<"$out")
@@ -82,7 +95,8 @@ run() {  # port header -> "rps p99_ms"
 }
 
 size=$(stat -c %s "$work/www/feed.xml"); gz=$(stat -c %s "$work/www/feed.xml.gz")
-echo "feed: $size bytes identity, $gz bytes gzip; wrk -t2 -c$conns -d$duration; $(nproc) cores"
+echo "feed: $size bytes identity, $gz bytes gzip; wrk -t2 -c$conns -d$duration; $(nproc) cores;" \
+  "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| case | syndicated req/s | nginx req/s | ratio | syndicated p99 ms | nginx p99 ms |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
@@ -97,3 +111,6 @@ for case in identity gzip 304; do
   ratio=$(awk -v a="$s_rps" -v b="$n_rps" 'BEGIN{printf "%.2f", a/b}')
   echo "| $case | $s_rps | $n_rps | ${ratio}x | $s_p99 | $n_p99 |"
 done
+kill -0 "$syn_pid" 2>/dev/null || { echo "syndicated exited during the run:" >&2; cat "$work/syn.out" >&2; exit 1; }
+echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

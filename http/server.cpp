@@ -15,11 +15,17 @@
 // - Timeouts: a session stores one deadline; a per-thread sweep (a quarter of the shortest
 //   timeout) closes sessions past theirs. No timer is armed and cancelled per operation, which is
 //   what beast::tcp_stream would do.
-// - Bodies are never copied: the head is formatted into a reusable per-session string and written
-//   together with a view of the shared body; the session holds the table (which owns the bytes)
-//   until the write completes.
+// - Bodies are never copied in user space: the head is formatted into a reusable per-session
+//   string. A body the table also placed in a sealed memfd (ResourceTable::Entry, >= 16 KiB by
+//   default) goes out with send(MSG_MORE) for the head and sendfile() for the body, so the kernel
+//   does not copy it either; any other body is written together with the head from a view of the
+//   shared bytes (one sendmsg). The session holds the table (which owns the bytes and the
+//   memfds) until the write completes.
+// - Accepted connections are placed on the worker with the fewest (Worker::least_loaded), not
+//   left on whichever thread's acceptor woke first.
 #include "http/server.hpp"
 
+#include <signal.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -127,6 +133,17 @@ void append_number(std::string& out, std::uint64_t n) {
 }
 
 bool has_crlf(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+
+// Takes the SIGPIPE that a sendfile() to a reset connection left pending on this (I/O) thread,
+// where it is blocked (block_sigpipe), so pending signals do not pile up unseen.
+void discard_sigpipe() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  const timespec zero{};
+  while (::sigtimedwait(&set, nullptr, &zero) == SIGPIPE) {
+  }
+}
 
 class Session;
 struct Worker;
@@ -399,6 +416,7 @@ class Session : public std::enable_shared_from_this<Session> {
       // sendfile() refused outright (filtered by seccomp, say): the rest from memory.
       if (err == ENOSYS || err == EPERM || err == EINVAL || err == EOPNOTSUPP)
         return write_rest_from_memory();
+      if (err == EPIPE) discard_sigpipe();
       return on_write(error_code(err, boost::system::system_category()), head_sent_ + file_sent_);
     }
     on_write({}, head_sent_ + file_sent_);
@@ -635,6 +653,17 @@ std::string_view Worker::date_line() {
   return date;
 }
 
+// sendfile() has no MSG_NOSIGNAL: writing to a connection the peer has reset raises SIGPIPE,
+// whose default action ends the process. The signal goes to the thread that wrote; blocked there,
+// it stays pending (see discard_sigpipe) and the call fails with EPIPE instead. No process-wide
+// disposition is changed.
+void block_sigpipe() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
 std::string errno_text(int err) {
   std::array<char, 256> buf{};
   // GNU strerror_r returns the message pointer (maybe not buf).
@@ -769,6 +798,7 @@ core::Status Server::start() {
     raw->do_accept();
     raw->start_sweep();
     raw->thread = std::thread([raw, &impl] {
+      block_sigpipe();
       for (;;) {
         try {
           raw->ioc.run();

@@ -171,6 +171,13 @@ class RawClient {
 
   const std::string& buffered() const { return buffer_; }
   std::size_t received() const { return received_; }  // bytes read by fill()
+  // Closes with a reset (SO_LINGER 0), as a client that gives up does.
+  void reset() {
+    linger l{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    ::close(fd_);
+    fd_ = -1;
+  }
   void set_receive_buffer(int bytes) {
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
   }
@@ -831,6 +838,32 @@ TEST_F(ServerTest, WriteTimeoutCoversTheSendfileLoop) {
   EXPECT_EQ(s.file_responses, 1u);
   EXPECT_GT(s.bytes_sent, 0u);
   EXPECT_LT(s.bytes_sent, 64u * 1024 * 1024);  // what was sent before the deadline
+}
+
+// sendfile() to a connection the client has reset raises SIGPIPE (it has no MSG_NOSIGNAL); the
+// server must survive it (this test process would be killed) and carry on serving.
+TEST_F(ServerTest, ClientResetDuringSendfileIsSurvived) {
+  start();
+  auto table = std::make_shared<ResourceTable>();
+  Resource res;
+  res.content_type = "application/octet-stream";
+  res.identity = {bytes(std::string(16 * 1024 * 1024, 'r')), "\"r\""};
+  table->add("/huge", res);
+  server_->set_resources(table);
+  for (int i = 0; i < 5; ++i) {
+    RawClient c(server_->port());
+    c.set_receive_buffer(32 * 1024);
+    ASSERT_TRUE(c.send(get("/huge")));
+    ASSERT_TRUE(c.fill());
+    c.reset();
+  }
+  EXPECT_TRUE(eventually([&] { return server_->stats().active_connections == 0; }));
+  EXPECT_EQ(server_->stats().file_responses, 5u);
+  RawClient after(server_->port());
+  ASSERT_TRUE(after.send(get("/huge", "", "HEAD")));
+  auto r = after.read_response(/*head_only=*/true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200u);
 }
 
 // A burst of connections is spread over the I/O threads (by their number of connections), not
