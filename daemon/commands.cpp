@@ -16,87 +16,13 @@
 #include "daemon/logging.hpp"
 #include "daemon/publisher.hpp"
 #include "daemon/version.hpp"
+#include "daemon/wiring.hpp"
 #include "feeds/catalog.hpp"
 #include "feeds/render.hpp"
 #include "http/server.hpp"
 #include "store/directory_store.hpp"
 
 namespace syndicated::daemon {
-namespace {
-
-store::ParserOptions parser_options(const Config& c) {
-  store::ParserOptions o;
-  o.base_url = c.site.base_url;
-  o.permalink = c.permalink;
-  return o;
-}
-
-store::DirectoryStoreOptions store_options(const Config& c) {
-  store::DirectoryStoreOptions o;
-  o.root = c.store_path;
-  o.max_file_bytes = c.max_file_bytes;
-  return o;
-}
-
-http::ServerOptions server_options(const Config& c) {
-  http::ServerOptions o;
-  o.address = c.listen.host;
-  o.port = c.listen.port;
-  o.threads = c.threads;
-  o.max_connections = c.max_connections;
-  o.max_header_bytes = c.max_header_bytes;
-  o.read_timeout = c.read_timeout;
-  o.idle_timeout = c.idle_timeout;
-  o.max_age_seconds = c.cache_max_age;
-  o.server_header = std::string("syndicated/") + SYNDICATED_VERSION;
-  return o;
-}
-
-bool check_store_dir(const Config& c, std::ostream& err) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(c.store_path, ec)) {
-    err << "syndicated: the article store '" << c.store_path.string()
-        << "' is not a readable directory" << (ec ? " (" + ec.message() + ")" : std::string())
-        << "\n";
-    return false;
-  }
-  return true;
-}
-
-// "site", "category/politics", "/category/politics/feed.xml", ... -> the FeedSpec's path.
-std::string feed_path_from_argument(std::string arg) {
-  for (const char* ext : {".xml", ".atom", ".json"}) {
-    if (arg.ends_with(std::string("/feed") + ext)) arg.resize(arg.size() - std::string(ext).size());
-  }
-  while (arg.starts_with("/")) arg.erase(0, 1);
-  if (arg.ends_with("/feed")) arg.resize(arg.size() - 5);
-  if (arg == "feed" || arg == "site" || arg.empty()) return "/feed";
-  return "/" + arg + "/feed";
-}
-
-std::string local_url(const Config& c, std::uint16_t port) {
-  std::string host = c.listen.host;
-  if (host == "0.0.0.0") host = "127.0.0.1";
-  if (host == "::") host = "::1";
-  return "http://" + ListenAddress{host, port}.to_string();
-}
-
-void print_urls(std::ostream& out, const Config& c, std::uint16_t port,
-                const feeds::Snapshot& snapshot) {
-  std::string base = local_url(c, port);
-  out << "syndicated " << SYNDICATED_VERSION << " serving " << snapshot.visible_articles
-      << " articles in " << snapshot.feeds.size() << " feeds at " << base << "/\n";
-  out << "  index    " << base << "/\n";
-  out << "  opml     " << base << "/feeds.opml\n";
-  out << "  health   " << base << "/healthz\n";
-  for (const feeds::FeedSpec& f : snapshot.feeds) {
-    out << "  " << base << f.path << ".xml  .atom  .json   " << f.title << "\n";
-  }
-  out.flush();
-}
-
-}  // namespace
-
 std::optional<Config> resolve_config(const CommandLine& cl, std::ostream& err) {
   Config config;
   if (cl.config) {
@@ -165,92 +91,6 @@ int run_render(const CommandLine& cl, std::ostream& out, std::ostream& err) {
   auto items = feeds::select_items(*it, service.articles(), now);
   out << feeds::render(format, config->site, *it, items);
   out.flush();
-  return 0;
-}
-
-int run_serve(const CommandLine& cl, std::ostream& out, std::ostream& err) {
-  auto config_opt = resolve_config(cl, err);
-  if (!config_opt) return 1;
-  Config& config = *config_opt;
-  if (!check_store_dir(config, err)) return 1;
-  Loggers logs = make_loggers(config.log_level);
-
-  // Signals are taken synchronously by this thread; block them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  core::SystemClock clock;
-  http::Server server(server_options(config));
-  std::atomic<bool> ready{false};
-  server.add_route("/healthz", [&ready](const http::Request&) {
-    http::Response r;
-    bool ok = ready.load(std::memory_order_acquire);
-    r.status = ok ? 200 : 503;
-    r.headers = {{"Content-Type", "text/plain; charset=utf-8"}, {"Cache-Control", "no-store"}};
-    r.body = std::make_shared<const std::string>(ok ? "ok\n" : "starting\n");
-    return r;
-  });
-
-  // With port 0 and no configured base URL, the URL is known only once bound: listen first.
-  bool listen_first = config.listen.port == 0 && !config.base_url_configured;
-  auto start_server = [&]() -> bool {
-    if (auto s = server.start(); !s.ok()) {
-      logs.daemon->critical("cannot listen address={} reason={}", config.listen.to_string(),
-                            log_value(s.error().to_string()));
-      return false;
-    }
-    return true;
-  };
-  if (listen_first) {
-    if (!start_server()) return 1;
-    config.listen.port = server.port();
-    Overrides none;
-    (void)apply_overrides(config, none);
-  }
-
-  store::ArticleParser parser(parser_options(config));
-  store::DirectoryStore store(store_options(config), parser);
-  FeedService service(config, store, clock, *logs.store);
-  service.load();
-  auto snapshot = service.build();
-  server.set_resources(to_resource_table(*snapshot));
-  if (!listen_first && !start_server()) return 1;
-  ready.store(true, std::memory_order_release);
-  logs.daemon->info("ready listen={} articles={} feeds={} documents={}",
-                    local_url(config, server.port()), snapshot->visible_articles,
-                    snapshot->feeds.size(), snapshot->documents.size());
-  print_urls(out, config, server.port(), *snapshot);
-
-  for (;;) {
-    // Wake for a signal, or when the next embargo lifts.
-    timespec timeout{3600, 0};
-    if (snapshot->next_embargo) {
-      std::int64_t wait = snapshot->next_embargo->unix_seconds - clock.now().unix_seconds;
-      timeout.tv_sec = std::clamp<std::int64_t>(wait, 0, 3600);
-      timeout.tv_nsec = wait <= 0 ? 1000000 : 0;
-    }
-    int sig = sigtimedwait(&signals, nullptr, &timeout);
-    if (sig == SIGINT || sig == SIGTERM) {
-      logs.daemon->info("shutting down signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      break;
-    }
-    if (sig == SIGHUP) {
-      logs.daemon->info("rescanning the article store signal=SIGHUP");
-      service.load();
-    } else if (sig < 0 && errno != EAGAIN && errno != EINTR) {
-      logs.daemon->error("sigtimedwait failed errno={}", errno);
-      break;
-    }
-    snapshot = service.build();
-    server.set_resources(to_resource_table(*snapshot));
-    logs.daemon->info("feeds rebuilt articles={} documents={}", snapshot->visible_articles,
-                      snapshot->documents.size());
-  }
-  ready.store(false, std::memory_order_release);
-  server.stop(std::chrono::seconds(10));
-  logs.daemon->info("stopped");
   return 0;
 }
 

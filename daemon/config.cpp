@@ -267,18 +267,22 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::string&
   }
 
   if (const toml::table* store = r.table(doc, "", "store")) {
-    r.check_keys(*store, "store", {"path", "max_file_bytes"});
+    r.check_keys(*store, "store", {"path", "max_file_bytes", "debounce_ms", "rescan_interval_s"});
     std::string path;
     r.get(*store, "store", "path", path);
     if (!path.empty()) c.store_path = path;
     r.get(*store, "store", "max_file_bytes", c.max_file_bytes, 1024, std::int64_t{1} << 30);
+    r.get(*store, "store", "debounce_ms", c.debounce, 0, 10000);
+    std::int64_t rescan_s = c.rescan_interval.count() / 1000;
+    r.get(*store, "store", "rescan_interval_s", rescan_s, 0, 7 * 24 * 3600);
+    c.rescan_interval = std::chrono::milliseconds(rescan_s * 1000);
   }
   if (c.store_path.is_relative()) c.store_path = base_dir / c.store_path;
 
   if (const toml::table* server = r.table(doc, "", "server")) {
     r.check_keys(*server, "server",
                  {"listen", "threads", "max_connections", "max_header_bytes", "read_timeout_ms",
-                  "idle_timeout_ms", "cache_max_age"});
+                  "idle_timeout_ms", "cache_max_age", "shutdown_timeout_ms"});
     std::string listen;
     r.get(*server, "server", "listen", listen);
     if (!listen.empty() && !r.failed()) {
@@ -294,14 +298,20 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::string&
     r.get(*server, "server", "read_timeout_ms", c.read_timeout, 10, 3600000);
     r.get(*server, "server", "idle_timeout_ms", c.idle_timeout, 10, 3600000);
     r.get(*server, "server", "cache_max_age", c.cache_max_age, 0, 31536000);
+    r.get(*server, "server", "shutdown_timeout_ms", c.shutdown_timeout, 0, 600000);
   }
 
   if (const toml::table* f = r.table(doc, "", "feeds")) {
-    r.check_keys(*f, "feeds", {"limit", "category_feeds", "author_feeds", "tag_feeds", "custom"});
+    r.check_keys(*f, "feeds",
+                 {"limit", "category_feeds", "author_feeds", "tag_feeds", "tombstone_days",
+                  "custom"});
     r.get(*f, "feeds", "limit", c.feeds.default_limit, 1, 100000);
     r.get(*f, "feeds", "category_feeds", c.feeds.category_feeds);
     r.get(*f, "feeds", "author_feeds", c.feeds.author_feeds);
     r.get(*f, "feeds", "tag_feeds", c.feeds.tag_feeds);
+    std::int64_t tombstone_days = c.tombstone_seconds / 86400;
+    r.get(*f, "feeds", "tombstone_days", tombstone_days, 0, 3650);
+    c.tombstone_seconds = tombstone_days * 86400;
     if (const toml::node* custom = f->get("custom")) {
       const toml::array* arr = custom->as_array();
       if (!arr || !arr->is_array_of_tables()) {

@@ -34,6 +34,8 @@ struct Config {
 
   std::filesystem::path store_path = "articles";
   std::size_t max_file_bytes = 4 * 1024 * 1024;
+  std::chrono::milliseconds debounce{20};  // quiet time before a batch of file events applies
+  std::chrono::milliseconds rescan_interval{3600 * 1000};  // full rescan; 0 = only at start
 
   ListenAddress listen;
   std::size_t threads = 2;
@@ -42,6 +44,9 @@ struct Config {
   std::chrono::milliseconds read_timeout{15000};
   std::chrono::milliseconds idle_timeout{60000};
   int cache_max_age = 300;
+  std::chrono::milliseconds shutdown_timeout{10000};  // in-flight responses get this long on stop
+
+  std::int64_t tombstone_seconds = 7 * 24 * 3600;  // Atom at:deleted-entry kept this long
 
   feeds::FeedsConfig feeds;
 

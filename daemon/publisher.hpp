@@ -8,6 +8,7 @@
 
 namespace syndicated::daemon {
 
+http::Resource to_resource(const feeds::Document& document);
 std::shared_ptr<const http::ResourceTable> to_resource_table(const feeds::Snapshot& snapshot);
 
 }  // namespace syndicated::daemon

@@ -22,22 +22,30 @@ EXAMPLE_CONFIG = os.path.join(SOURCE_DIR, "examples", "config.toml")
 class Daemon:
     """A running `syndicated serve`; stdout/stderr are collected in the background."""
 
-    def __init__(self, store, config=EXAMPLE_CONFIG, extra_args=()):
+    def __init__(self, store, config=EXAMPLE_CONFIG, extra_args=(), env=None,
+                 listen="127.0.0.1:0", prefix=(), stderr=None):
         self.store = store
-        args = [BIN, "serve", "--store", store, "--listen", "127.0.0.1:0"]
+        args = list(prefix) + [BIN, "serve", "--store", store]
+        if listen:
+            args += ["--listen", listen]
         if config:
             args += ["--config", config]
         args += list(extra_args)
-        env = dict(os.environ)
-        env.pop("JOURNAL_STREAM", None)
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env=env, text=True)
+        full_env = dict(os.environ)
+        for k in ("JOURNAL_STREAM", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID",
+                  "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"):
+            full_env.pop(k, None)
+        full_env.update(env or {})
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                     stderr=stderr if stderr is not None else subprocess.PIPE,
+                                     env=full_env, text=True)
         self.stdout_lines = []
         self.stderr_lines = []
         self._threads = [
-            threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout_lines), daemon=True),
-            threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr_lines), daemon=True),
-        ]
+            threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout_lines), daemon=True)]
+        if self.proc.stderr is not None:
+            self._threads.append(threading.Thread(
+                target=self._pump, args=(self.proc.stderr, self.stderr_lines), daemon=True))
         for t in self._threads:
             t.start()
         self.port = self._wait_for_port()
@@ -52,7 +60,7 @@ class Daemon:
         deadline = time.time() + timeout
         while time.time() < deadline:
             for line in list(self.stdout_lines):
-                m = re.search(r" at http://127\.0\.0\.1:(\d+)/", line)
+                m = re.search(r" at http://(?:127\.0\.0\.1|localhost):(\d+)/", line)
                 if m:
                     return int(m.group(1))
             if self.proc.poll() is not None:

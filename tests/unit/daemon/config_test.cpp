@@ -41,6 +41,8 @@ permalink = "{lang}/{slug}-{id}"
 [store]
 path = "/srv/articles"
 max_file_bytes = 1048576
+debounce_ms = 50
+rescan_interval_s = 600
 
 [server]
 listen = "[::1]:9000"
@@ -50,10 +52,12 @@ max_header_bytes = 8192
 read_timeout_ms = 5000
 idle_timeout_ms = 30000
 cache_max_age = 60
+shutdown_timeout_ms = 2500
 
 [feeds]
 limit = 20
 tag_feeds = false
+tombstone_days = 2
 
 [[feeds.custom]]
 name = "az-politics"
@@ -78,6 +82,10 @@ level = "debug"
   EXPECT_EQ(c.threads, 4u);
   EXPECT_EQ(c.read_timeout.count(), 5000);
   EXPECT_EQ(c.cache_max_age, 60);
+  EXPECT_EQ(c.shutdown_timeout.count(), 2500);
+  EXPECT_EQ(c.debounce.count(), 50);
+  EXPECT_EQ(c.rescan_interval.count(), 600000);
+  EXPECT_EQ(c.tombstone_seconds, 2 * 86400);
   EXPECT_EQ(c.feeds.default_limit, 20u);
   EXPECT_FALSE(c.feeds.tag_feeds);
   ASSERT_EQ(c.feeds.custom.size(), 1u);
