@@ -44,6 +44,7 @@
 #include <stdexcept>
 #include <thread>
 #include <unordered_set>
+#include <utility>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -188,7 +189,7 @@ struct Worker {
   Worker& operator=(const Worker&) = delete;
 
   void do_accept();
-  void on_accept(error_code ec, tcp::socket socket, Worker& target);
+  void on_accept(error_code ec, tcp::socket socket);
   void adopt(tcp::socket socket);
   Worker& least_loaded();
   void begin_stop();
@@ -556,13 +557,30 @@ Worker& Worker::least_loaded() {
 }
 
 void Worker::do_accept() {
-  Worker& target = least_loaded();
-  acceptor.async_accept(target.ioc, [this, &target](error_code ec, tcp::socket socket) {
-    on_accept(ec, std::move(socket), target);
+  acceptor.async_accept([this](error_code ec, tcp::socket socket) {
+    on_accept(ec, std::move(socket));
   });
 }
 
-void Worker::on_accept(error_code ec, tcp::socket socket, Worker& target) {
+// A descriptor in transit to another worker: closed unless adopted (if that worker's io_context
+// is destroyed before the handler runs). Only a plain descriptor crosses threads, never an
+// operation or a socket bound to another io_context, so the io_contexts can be destroyed in any
+// order.
+class PendingFd {
+ public:
+  explicit PendingFd(int fd) : fd_(fd) {}
+  PendingFd(PendingFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  PendingFd& operator=(PendingFd&&) = delete;
+  ~PendingFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int take() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+void Worker::on_accept(error_code ec, tcp::socket socket) {
   if (stopping || !acceptor.is_open()) return;
   if (ec) {
     // EMFILE, ENOBUFS, a connection reset before accept...: try again shortly (immediately would
@@ -573,12 +591,29 @@ void Worker::on_accept(error_code ec, tcp::socket socket, Worker& target) {
     });
     return;
   }
-  target.load.fetch_add(1, std::memory_order_relaxed);  // counted now, for the next placement
+  Worker& target = least_loaded();
   if (&target == this) {
+    load.fetch_add(1, std::memory_order_relaxed);
     adopt(std::move(socket));
   } else {
-    // The socket already belongs to the target's io_context; the session starts on its thread.
-    net::post(target.ioc, [t = &target, s = std::move(socket)]() mutable { t->adopt(std::move(s)); });
+    error_code ignored;
+    const tcp protocol = socket.local_endpoint(ignored).protocol();
+    const int fd = socket.release(ignored);
+    if (fd >= 0) {
+      target.load.fetch_add(1, std::memory_order_relaxed);  // counted now, for the next placement
+      net::post(target.ioc, [t = &target, protocol, pending = PendingFd(fd)]() mutable {
+        tcp::socket adopted(t->ioc);
+        error_code assign_ec;
+        const int raw = pending.take();
+        adopted.assign(protocol, raw, assign_ec);
+        if (assign_ec) {
+          ::close(raw);
+          t->load.fetch_sub(1, std::memory_order_relaxed);
+          return;
+        }
+        t->adopt(std::move(adopted));
+      });
+    }
   }
   do_accept();
 }

@@ -866,6 +866,34 @@ TEST_F(ServerTest, ClientResetDuringSendfileIsSurvived) {
   EXPECT_EQ(r->status, 200u);
 }
 
+// Connections arriving while the server stops with no grace: handed between threads or not, none
+// may outlive its io_context (AddressSanitizer checks the destruction order here).
+TEST_F(ServerTest, StopWithoutGraceWhileConnectionsArrive) {
+  for (int round = 0; round < 5; ++round) {
+    ServerOptions o;
+    o.threads = 3;
+    o.port = 0;
+    auto server = std::make_unique<Server>(o);
+    server->set_resources(make_table("body"));
+    ASSERT_TRUE(server->start().ok());
+    const std::uint16_t port = server->port();
+    std::atomic<bool> done{false};
+    std::thread clients([&] {
+      std::vector<std::unique_ptr<RawClient>> open;
+      while (!done.load()) {
+        open.push_back(std::make_unique<RawClient>(port));
+        open.back()->send(get("/feed.xml"));
+        if (open.size() > 50) open.erase(open.begin());
+      }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 + 10 * round));
+    server->stop(0ms);
+    server.reset();
+    done = true;
+    clients.join();
+  }
+}
+
 // A burst of connections is spread over the I/O threads (by their number of connections), not
 // left to whichever acceptor woke first.
 TEST_F(ServerTest, ConnectionsAreSpreadOverThreads) {
