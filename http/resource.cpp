@@ -1,6 +1,7 @@
 #include "http/resource.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 
 #include "core/time.hpp"
@@ -50,6 +51,10 @@ ResourceTable::Shard& ResourceTable::writable_shard(std::size_t index) {
     shard = std::make_shared<Shard>();
   else if (shard.use_count() > 1)
     shard = std::make_shared<Shard>(*shard);
+  else
+    // use_count() is a relaxed load: pair it with the release of the last other owner's
+    // decrement, so that owner's reads happen before the writes below.
+    std::atomic_thread_fence(std::memory_order_acquire);
   return *shard;
 }
 
