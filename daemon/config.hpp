@@ -34,7 +34,7 @@ struct Config {
 
   std::filesystem::path store_path = "articles";
   std::size_t max_file_bytes = 4 * 1024 * 1024;
-  std::chrono::milliseconds debounce{20};  // quiet time before a batch of file events applies
+  std::chrono::milliseconds debounce{5};  // quiet time before a batch of file events applies
   std::chrono::milliseconds rescan_interval{3600 * 1000};  // full rescan; 0 = only at start
 
   ListenAddress listen;

@@ -99,6 +99,8 @@ std::string render_metrics(const DaemonMetrics& m, const http::ServerStats& s,
          s.not_modified);
   metric(out, "syndicated_http_gzip_responses_total", "counter",
          "Responses served from the gzip representation.", s.gzip_responses);
+  metric(out, "syndicated_http_file_responses_total", "counter",
+         "Response bodies sent with sendfile() from a sealed memfd.", s.file_responses);
   metric(out, "syndicated_http_connections_accepted_total", "counter", "Connections accepted.",
          s.connections_accepted);
   metric(out, "syndicated_http_connections_rejected_total", "counter",
