@@ -220,7 +220,11 @@ class Systemd(unittest.TestCase):
             gaps = [b - a for a, b in zip(pings, pings[1:])]
             self.assertLess(max(gaps), 0.2, gaps)
 
-            # A good reload: RELOADING=1 with MONOTONIC_USEC, then READY=1; the title changes.
+            # A good reload: RELOADING=1 with MONOTONIC_USEC, then READY=1; the title changes,
+            # and a kept-alive connection opened before the reload still works after it.
+            keep = http.client.HTTPConnection("127.0.0.1", daemon.port, timeout=10)
+            keep.request("GET", "/feed.xml")
+            self.assertIn(b"<title>Before</title>", keep.getresponse().read())
             with open(self.config, "w") as f:
                 f.write('[site]\ntitle = "After"\n')
             n = len(notify.messages)
@@ -230,6 +234,9 @@ class Systemd(unittest.TestCase):
             self.assertEqual(len(reloading), 1)
             self.assertRegex(reloading[0], r"MONOTONIC_USEC=\d+")
             self.assertTrue(wait_until(lambda: b"<title>After</title>" in daemon.get("/feed.xml")[2]))
+            keep.request("GET", "/feed.xml")
+            self.assertIn(b"<title>After</title>", keep.getresponse().read())
+            keep.close()
 
             # A bad reload is refused; the running config stays.
             with open(self.config, "w") as f:
