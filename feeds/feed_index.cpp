@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <exception>
 #include <unordered_set>
 #include <utility>
 
@@ -73,7 +74,7 @@ bool FeedIndex::NewestFirstPtr::operator()(const ArticlePtr& a, const ArticlePtr
 FeedIndex::FeedIndex(Site site, FeedsConfig config, FeedIndexOptions options)
     : site_(std::move(site)),
       config_(std::move(config)),
-      options_(options),
+      options_(std::move(options)),
       items_(std::make_unique<ItemCache>(site_)) {
   snapshot_ = std::make_shared<const Snapshot>();
   init_feeds();
@@ -397,48 +398,122 @@ void FeedIndex::unpublish(FeedState* f, Batch& batch) {
   f->published = false;
 }
 
-void FeedIndex::render_feed(FeedState* f, Batch& batch, ItemCache& cache) {
+// One feed to re-render: planned on the calling thread (plan_render), its three documents made
+// by independent tasks (render_document), the results committed in order (commit_render).
+struct FeedIndex::RenderJob {
+  static constexpr std::size_t kFormats = std::size(kAllFormats);
+  FeedState* feed = nullptr;
   std::vector<ArticlePtr> shown;
-  shown.reserve(std::min(f->spec.limit, f->members.size()));
-  for (auto it = f->members.begin(); it != f->members.end() && shown.size() < f->spec.limit; ++it)
-    shown.push_back(*it);
-  if (f->published && !f->dirty && shown == f->shown) return;  // same items, same bytes
-
-  std::vector<const core::Article*> items;
-  items.reserve(shown.size());
-  for (const ArticlePtr& a : shown) items.push_back(a.get());
-  const auto newest = newest_change(items);
-  const std::int64_t computed = newest ? newest->unix_seconds : 0;
+  std::vector<const core::Article*> items;  // prepared in the item cache before fanning out
   std::vector<DeletedEntry> deleted;
-  for (const auto& [id, when] : f->tombstones) deleted.push_back({entry_id(site_, id), when});
-  // Most recent withdrawal first; ties by ref (the map is ordered by article id already).
-  std::stable_sort(deleted.begin(), deleted.end(),
-                   [](const DeletedEntry& a, const DeletedEntry& b) { return a.when > b.when; });
-  if (cache.size() > kMaxCachedItems) cache.clear();
+  std::int64_t computed = 0;  // the newest change among the items
+  std::array<std::string, kFormats> paths;
+  std::array<DocumentList::Ptr, kFormats> previous;  // the document it replaces, if any
+  std::array<std::optional<std::int64_t>, kFormats> before;  // Last-Modified to continue from
+  std::array<DocumentList::Ptr, kFormats> docs;  // the result (== previous when bytes are equal)
+  std::array<std::exception_ptr, kFormats> errors;
+};
 
-  for (std::size_t i = 0; i < std::size(kAllFormats); ++i) {
-    const Format format = kAllFormats[i];
-    std::string path = f->spec.path + extension(format);
-    std::string body = format == Format::kAtom
-                           ? render_atom(site_, f->spec, items, cache, deleted)
-                           : render(format, site_, f->spec, items, cache);
-    DocumentList::Ptr previous = f->docs[i] ? f->docs[i] : snapshot_->find_shared(path);
-    if (previous && *previous->identity.bytes == body) {
-      f->docs[i] = previous;  // same bytes: same Document, same ETags, same Last-Modified
-    } else {
-      const std::optional<std::int64_t> before =
-          previous ? std::optional<std::int64_t>(previous->last_modified)
-                   : previous_last_modified(path);
-      f->docs[i] = std::make_shared<const Document>(
-          make_document(path, content_type(format), std::move(body),
-                        next_last_modified(before, computed, now_), options_.gzip_level));
-    }
-    retired_last_modified_.erase(path);
-    batch.changes[std::move(path)] = f->docs[i];
+// False when the feed shows the same items as last rendered (same bytes).
+bool FeedIndex::plan_render(FeedState* f, RenderJob& job) {
+  job.feed = f;
+  job.shown.reserve(std::min(f->spec.limit, f->members.size()));
+  for (auto it = f->members.begin(); it != f->members.end() && job.shown.size() < f->spec.limit;
+       ++it)
+    job.shown.push_back(*it);
+  if (f->published && !f->dirty && job.shown == f->shown) return false;
+
+  job.items.reserve(job.shown.size());
+  for (const ArticlePtr& a : job.shown) job.items.push_back(a.get());
+  const auto newest = newest_change(job.items);
+  job.computed = newest ? newest->unix_seconds : 0;
+  for (const auto& [id, when] : f->tombstones) job.deleted.push_back({entry_id(site_, id), when});
+  // Most recent withdrawal first; ties by ref (the map is ordered by article id already).
+  std::stable_sort(job.deleted.begin(), job.deleted.end(),
+                   [](const DeletedEntry& a, const DeletedEntry& b) { return a.when > b.when; });
+  for (std::size_t i = 0; i < RenderJob::kFormats; ++i) {
+    job.paths[i] = f->spec.path + extension(kAllFormats[i]);
+    job.previous[i] = f->docs[i] ? f->docs[i] : snapshot_->find_shared(job.paths[i]);
+    job.before[i] = job.previous[i]
+                        ? std::optional<std::int64_t>(job.previous[i]->last_modified)
+                        : previous_last_modified(job.paths[i]);
   }
-  f->shown = std::move(shown);
+  return true;
+}
+
+// Runs on any thread: reads the job's own fields, site_, options_, now_ and the item cache
+// (whose entries for the job's items already exist), writes only job.docs[i].
+void FeedIndex::render_document(RenderJob& job, std::size_t i) const {
+  const Format format = kAllFormats[i];
+  const FeedSpec& spec = job.feed->spec;
+  std::string body = format == Format::kAtom
+                         ? render_atom(site_, spec, job.items, *items_, job.deleted)
+                         : render(format, site_, spec, job.items, *items_);
+  if (job.previous[i] && *job.previous[i]->identity.bytes == body) {
+    job.docs[i] = job.previous[i];  // same bytes: same Document, same ETags, same Last-Modified
+    return;
+  }
+  job.docs[i] = std::make_shared<const Document>(
+      make_document(job.paths[i], content_type(format), std::move(body),
+                    next_last_modified(job.before[i], job.computed, now_), options_.gzip_level));
+}
+
+void FeedIndex::render_jobs(std::vector<RenderJob>& jobs) {
+  const std::size_t n = jobs.size() * RenderJob::kFormats;
+  if (n == 0) return;
+  const std::function<void(std::size_t)> task = [&](std::size_t t) {
+    RenderJob& job = jobs[t / RenderJob::kFormats];
+    const std::size_t i = t % RenderJob::kFormats;
+    try {
+      render_document(job, i);
+    } catch (...) {
+      job.errors[i] = std::current_exception();
+    }
+  };
+  if (options_.parallel_for) {
+    options_.parallel_for(n, task);
+  } else {
+    for (std::size_t t = 0; t < n; ++t) task(t);
+  }
+  for (RenderJob& job : jobs)  // the first error by index, whatever the executor's order
+    for (const std::exception_ptr& e : job.errors)
+      if (e) std::rethrow_exception(e);
+}
+
+void FeedIndex::commit_render(RenderJob& job, Batch& batch) {
+  FeedState* f = job.feed;
+  for (std::size_t i = 0; i < RenderJob::kFormats; ++i) {
+    f->docs[i] = std::move(job.docs[i]);
+    retired_last_modified_.erase(job.paths[i]);
+    batch.changes[std::move(job.paths[i])] = f->docs[i];
+  }
+  f->shown = std::move(job.shown);
   f->dirty = false;
   f->published = true;
+}
+
+// Renders the touched feeds whose displayed items changed, in waves: the items of a wave are
+// prepared in the cache first (so the tasks only read it), and the cache is cleared between
+// waves when it has grown past its bound.
+void FeedIndex::render_touched(Batch& batch) {
+  std::vector<RenderJob> wave;
+  const auto flush = [&] {
+    render_jobs(wave);
+    for (RenderJob& job : wave) commit_render(job, batch);
+    wave.clear();
+  };
+  for (FeedState* f : batch.touched) {
+    if (f->dead || !f->active) continue;
+    RenderJob job;
+    if (!plan_render(f, job)) continue;
+    if (items_->size() > kMaxCachedItems) {
+      flush();
+      items_->clear();
+    }
+    for (const core::Article* a : job.items) items_->get(*a);
+    wave.push_back(std::move(job));
+  }
+  flush();
 }
 
 void FeedIndex::render_list(std::string_view path_view, const char* type, std::string body,
@@ -553,8 +628,7 @@ FeedIndex::Update FeedIndex::finish(Batch& batch, bool rebuild_all) {
       }
   }
   update_catalog(batch, rebuild_all);
-  for (FeedState* f : batch.touched)
-    if (!f->dead && f->active) render_feed(f, batch, *items_);
+  render_touched(batch);
 
   // Merge the previous documents with the changes (both sorted by path).
   Update update;

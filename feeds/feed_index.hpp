@@ -35,6 +35,7 @@
 // catalog (its last article gone) takes its tombstones with it.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -57,6 +58,15 @@ struct FeedIndexOptions {
   // libdeflate level of the gzip representations (1..12). Lower is faster per changed document
   // at some cost in size; see the report in bench/feed_index_bench.cpp.
   int gzip_level = kDefaultGzipLevel;
+  // The executor for the documents of one update: must call task(0) .. task(n - 1) exactly once
+  // each, in any order and on any threads, and return once all of them have returned. Tasks do
+  // not throw (FeedIndex catches inside them and rethrows after the call) and touch only state
+  // that is read-only for the duration of the call, so they need no ordering between them.
+  // Results are placed by index: the snapshot is byte-identical whatever the executor.
+  // Empty (the default): a plain loop on the calling thread.
+  using ParallelFor =
+      std::function<void(std::size_t n, const std::function<void(std::size_t)>& task)>;
+  ParallelFor parallel_for;
 };
 
 // Articles by status, for metrics.
@@ -123,6 +133,7 @@ class FeedIndex {
     std::vector<FeedState*> feeds;  // the feeds that carry it (a dying feed removes itself)
   };
   class Batch;
+  struct RenderJob;
 
   void init_feeds();
   FeedState* term_feed(FeedKind kind, const std::string& slug, bool create, Batch& batch);
@@ -141,7 +152,11 @@ class FeedIndex {
   void drop_tombstones(const std::string& article_id, Batch& batch);
   void forget_tombstones_of(FeedState* f);
   void unpublish(FeedState* f, Batch& batch);
-  void render_feed(FeedState* f, Batch& batch, ItemCache& cache);
+  bool plan_render(FeedState* f, RenderJob& job);
+  void render_document(RenderJob& job, std::size_t format_index) const;
+  void render_jobs(std::vector<RenderJob>& jobs);
+  void commit_render(RenderJob& job, Batch& batch);
+  void render_touched(Batch& batch);
   void render_list(std::string_view path, const char* type, std::string body,
                    std::int64_t computed, Batch& batch);
   std::optional<std::int64_t> previous_last_modified(const std::string& path) const;

@@ -35,6 +35,7 @@ std::string plain_title(const core::Article& a) { return html_to_text(a.title); 
 std::string resolved_body(const core::Article& a) { return resolve_html_urls(a.body_html, a.url); }
 
 const PreparedItem& ItemCache::get(const core::Article& a) {
+  std::lock_guard lock(mutex_);  // uncontended when the items were prepared before fanning out
   auto [it, inserted] = items_.try_emplace(&a);
   if (inserted) it->second = PreparedItem{entry_id(site_, a), plain_title(a), resolved_body(a)};
   return it->second;

@@ -1,6 +1,7 @@
 #pragma once
 // Pieces the renderers share (internal to feeds/): identities, the newest change, titles and
 // bodies prepared for output.
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -42,6 +43,9 @@ struct PreparedItem {
   std::string body;   // resolved_body()
 };
 
+// get() may be called from several threads at once (FeedIndex renders documents in parallel);
+// size(), clear() and erase() may not run concurrently with anything else. References returned
+// stay valid until the entry is erased or the cache cleared.
 class ItemCache {
  public:
   explicit ItemCache(const Site& site) : site_(site) {}
@@ -54,6 +58,7 @@ class ItemCache {
 
  private:
   const Site& site_;
+  std::mutex mutex_;  // guards items_ in get()
   std::unordered_map<const core::Article*, PreparedItem> items_;
 };
 

@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
+#include <stdexcept>
+#include <thread>
 
 #include "core/time.hpp"
 #include "feeds/snapshot.hpp"
@@ -89,6 +93,53 @@ void expect_update_consistent(const Snapshot& before, const FeedIndex::Update& u
   if (!u.documents_changed()) {
     EXPECT_EQ(before.documents.share(), after.documents.share());
   }
+}
+
+// An executor running the tasks on two fresh threads: one takes indices from the front, the
+// other from the back, so the order differs from the serial loop's.
+void two_threads(std::size_t n, const std::function<void(std::size_t)>& task) {
+  std::mutex mutex;
+  std::size_t front = 0, back = n;  // [front, back) not yet taken
+  const auto worker = [&](bool from_back) {
+    for (;;) {
+      std::size_t i = 0;
+      {
+        std::lock_guard lock(mutex);
+        if (front == back) return;
+        i = from_back ? --back : front++;
+      }
+      task(i);
+    }
+  };
+  std::thread a(worker, false), b(worker, true);
+  a.join();
+  b.join();
+}
+
+// Byte for byte the same documents, ETags and Last-Modified.
+void expect_identical(const Snapshot& a, const Snapshot& b, const std::string& where) {
+  SCOPED_TRACE(where);
+  ASSERT_EQ(a.documents.size(), b.documents.size());
+  for (std::size_t i = 0; i < a.documents.size(); ++i) {
+    const Document& x = a.documents[i];
+    const Document& y = b.documents[i];
+    ASSERT_EQ(x.path, y.path);
+    EXPECT_EQ(x.content_type, y.content_type) << x.path;
+    EXPECT_EQ(*x.identity.bytes, *y.identity.bytes) << x.path;
+    EXPECT_EQ(x.identity.etag, y.identity.etag) << x.path;
+    EXPECT_EQ(*x.gzip.bytes, *y.gzip.bytes) << x.path;
+    EXPECT_EQ(x.gzip.etag, y.gzip.etag) << x.path;
+    EXPECT_EQ(x.last_modified, y.last_modified) << x.path;
+  }
+  EXPECT_EQ(a.visible_articles, b.visible_articles);
+  EXPECT_EQ(a.next_embargo, b.next_embargo);
+}
+
+void expect_same_update(const FeedIndex::Update& a, const FeedIndex::Update& b,
+                        const std::string& where) {
+  EXPECT_EQ(a.changed_paths, b.changed_paths) << where;
+  EXPECT_EQ(a.removed_paths, b.removed_paths) << where;
+  expect_identical(*a.snapshot, *b.snapshot, where);
 }
 
 FeedsConfig sample_config() {
@@ -431,6 +482,56 @@ TEST_F(FeedIndexTest, TombstonesSurviveReconfigure) {
   EXPECT_EQ(index->tombstone_count(), 2u);  // site and politics (jane-doe's feed is gone)
 }
 
+TEST_F(FeedIndexTest, ParallelForGivesTheSameBytesAsTheSerialLoop) {
+  FeedIndexOptions parallel;
+  parallel.parallel_for = two_threads;
+  std::size_t calls = 0;
+  FeedIndexOptions counting;  // also checks that every index is run exactly once
+  counting.parallel_for = [&](std::size_t n, const std::function<void(std::size_t)>& task) {
+    ++calls;
+    std::vector<int> runs(n);
+    two_threads(n, [&](std::size_t i) {
+      ++runs[i];  // each index by one thread only
+      task(i);
+    });
+    EXPECT_EQ(std::count(runs.begin(), runs.end(), 1), static_cast<std::ptrdiff_t>(n));
+  };
+  FeedIndex serial(site_, config_);
+  FeedIndex threaded(site_, config_, parallel);
+  FeedIndex counted(site_, config_, counting);
+  const auto all = [&](auto fn, const std::string& where) {
+    const FeedIndex::Update a = fn(serial);
+    expect_same_update(a, fn(threaded), where);
+    expect_same_update(a, fn(counted), where + " (counted)");
+  };
+  all([&](FeedIndex& i) { return i.reset(values(model_), now_); }, "reset");
+  EXPECT_GT(calls, 0u);
+  core::Article a = model_.at("2024-0001");
+  a.title = "Edited";
+  all([&](FeedIndex& i) { return i.apply({a}, {}, now_); }, "edit");
+  all([&](FeedIndex& i) { return i.apply({}, {"2024-0002"}, now_); }, "delete");
+  now_.unix_seconds += 30 * 24 * 3600;  // embargo lifts, tombstones expire
+  all([&](FeedIndex& i) { return i.advance(now_); }, "advance");
+  FeedsConfig config = config_;
+  config.default_limit = 2;
+  all([&](FeedIndex& i) { return i.reconfigure(site_, config, now_); }, "reconfigure");
+}
+
+TEST_F(FeedIndexTest, AnExceptionInATaskReachesTheCaller) {
+  FeedIndexOptions options;
+  bool fail = false;
+  options.parallel_for = [&](std::size_t n, const std::function<void(std::size_t)>& task) {
+    if (fail) throw std::runtime_error("executor down");
+    two_threads(n, task);
+  };
+  FeedIndex index(site_, config_, options);
+  index.reset(values(model_), now_);
+  fail = true;
+  core::Article a = model_.at("2024-0001");
+  a.title = "Edited";
+  EXPECT_THROW(index.apply({a}, {}, now_), std::runtime_error);
+}
+
 // Random upserts, removals, time steps, rescans and reconfigurations, each compared with
 // build_snapshot() of the same articles (seeded: the same sequence every run).
 class FeedIndexProperty : public ::testing::TestWithParam<std::uint32_t> {};
@@ -456,6 +557,10 @@ TEST_P(FeedIndexProperty, EquivalentToBuildSnapshot) {
   FeedIndexOptions options;
   options.tombstone_seconds = GetParam() % 2 == 0 ? 600 : 0;
   FeedIndex index(site, config, options);
+  // The same operations through a two-thread parallel_for: the same bytes, ETags and paths.
+  FeedIndexOptions parallel_options = options;
+  parallel_options.parallel_for = two_threads;
+  FeedIndex parallel(site, config, parallel_options);
   core::Timestamp now = ts("2024-03-10T12:00:00Z");
   std::map<std::string, core::Article> model;
 
@@ -491,7 +596,7 @@ TEST_P(FeedIndexProperty, EquivalentToBuildSnapshot) {
     const std::string where = "seed " + std::to_string(GetParam()) + " step " +
                               std::to_string(step);
     const auto before = index.snapshot();
-    FeedIndex::Update u;
+    FeedIndex::Update u, p;
     const int op = pick(20);
     if (op < 12) {
       std::vector<core::Article> upserts;
@@ -509,10 +614,12 @@ TEST_P(FeedIndexProperty, EquivalentToBuildSnapshot) {
       for (const auto& id : removed) model.erase(id);
       // (apply() does upserts before removals, as the model did.)
       u = index.apply(upserts, removed, now);
+      p = parallel.apply(upserts, removed, now);
     } else if (op < 16) {
       now.unix_seconds += pick(1200);
       if (pick(2) == 0 && index.next_deadline()) now = std::max(now, *index.next_deadline());
       u = index.advance(now);
+      p = parallel.advance(now);
     } else if (op < 19) {
       // A rescan: mostly the same set, sometimes with an edit or a loss.
       if (!model.empty() && pick(2) == 0) {
@@ -522,11 +629,14 @@ TEST_P(FeedIndexProperty, EquivalentToBuildSnapshot) {
         else it->second.title += "!";
       }
       u = index.reset(values(model), now);
+      p = parallel.reset(values(model), now);
     } else {
       config.default_limit = static_cast<std::size_t>(2 + pick(3));
       config.tag_feeds = pick(3) != 0;
       u = index.reconfigure(site, config, now);
+      p = parallel.reconfigure(site, config, now);
     }
+    expect_same_update(u, p, where + " (parallel)");
     expect_update_consistent(*before, u, where);
     expect_equivalent(*u.snapshot, site, config, values(model), now, where);
     if (::testing::Test::HasFailure()) return;
