@@ -29,9 +29,10 @@ std::int64_t next_last_modified(std::optional<std::int64_t> previous, std::int64
   return std::max(now.unix_seconds, *previous + 1);
 }
 
-// Bound of the prepared-item cache (about 8,192 bodies): a full rebuild must not hold a second
-// copy of every body of the store.
-constexpr std::size_t kMaxCachedItems = 8192;
+// Bound of the prepared-item cache: a full rebuild must not hold a second copy of every body of
+// the store. An item holds its body about three times (once per format), so 4,096 items of
+// 5 KB bodies take about 60 MB.
+constexpr std::size_t kMaxCachedItems = 4096;
 
 }  // namespace
 
@@ -458,10 +459,36 @@ void FeedIndex::render_document(RenderJob& job, std::size_t i) const {
                     next_last_modified(job.before[i], job.computed, now_), options_.gzip_level));
 }
 
+void FeedIndex::run_tasks(std::size_t n, const std::function<void(std::size_t)>& task) const {
+  if (n == 0) return;
+  if (options_.parallel_for) {
+    options_.parallel_for(n, task);
+  } else {
+    for (std::size_t t = 0; t < n; ++t) task(t);
+  }
+}
+
 void FeedIndex::render_jobs(std::vector<RenderJob>& jobs) {
   const std::size_t n = jobs.size() * RenderJob::kFormats;
   if (n == 0) return;
-  const std::function<void(std::size_t)> task = [&](std::size_t t) {
+  // The items the cache does not hold yet, each once, prepared in parallel first.
+  std::vector<const core::Article*> fresh;
+  std::unordered_set<const core::Article*> seen;
+  for (const RenderJob& job : jobs)
+    for (const core::Article* a : job.items)
+      if (seen.insert(a).second && !items_->contains(*a)) fresh.push_back(a);
+  std::vector<std::exception_ptr> errors(fresh.size());
+  run_tasks(fresh.size(), [&](std::size_t i) {
+    try {
+      items_->get(*fresh[i]);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  });
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
+
+  run_tasks(n, [&](std::size_t t) {
     RenderJob& job = jobs[t / RenderJob::kFormats];
     const std::size_t i = t % RenderJob::kFormats;
     try {
@@ -469,12 +496,7 @@ void FeedIndex::render_jobs(std::vector<RenderJob>& jobs) {
     } catch (...) {
       job.errors[i] = std::current_exception();
     }
-  };
-  if (options_.parallel_for) {
-    options_.parallel_for(n, task);
-  } else {
-    for (std::size_t t = 0; t < n; ++t) task(t);
-  }
+  });
   for (RenderJob& job : jobs)  // the first error by index, whatever the executor's order
     for (const std::exception_ptr& e : job.errors)
       if (e) std::rethrow_exception(e);
@@ -493,24 +515,27 @@ void FeedIndex::commit_render(RenderJob& job, Batch& batch) {
 }
 
 // Renders the touched feeds whose displayed items changed, in waves: the items of a wave are
-// prepared in the cache first (so the tasks only read it), and the cache is cleared between
-// waves when it has grown past its bound.
+// prepared in the cache first (render_jobs), and the cache is cleared between waves when it has
+// grown past its bound.
 void FeedIndex::render_touched(Batch& batch) {
   std::vector<RenderJob> wave;
+  std::unordered_set<const core::Article*> fresh;  // items of the wave the cache lacks
   const auto flush = [&] {
     render_jobs(wave);
     for (RenderJob& job : wave) commit_render(job, batch);
     wave.clear();
+    fresh.clear();
   };
   for (FeedState* f : batch.touched) {
     if (f->dead || !f->active) continue;
     RenderJob job;
     if (!plan_render(f, job)) continue;
-    if (items_->size() > kMaxCachedItems) {
+    if (items_->size() + fresh.size() > kMaxCachedItems) {
       flush();
-      items_->clear();
+      if (items_->size() > kMaxCachedItems) items_->clear();
     }
-    for (const core::Article* a : job.items) items_->get(*a);
+    for (const core::Article* a : job.items)
+      if (!items_->contains(*a)) fresh.insert(a);
     wave.push_back(std::move(job));
   }
   flush();

@@ -154,6 +154,7 @@ class FeedIndex {
   void unpublish(FeedState* f, Batch& batch);
   bool plan_render(FeedState* f, RenderJob& job);
   void render_document(RenderJob& job, std::size_t format_index) const;
+  void run_tasks(std::size_t n, const std::function<void(std::size_t)>& task) const;
   void render_jobs(std::vector<RenderJob>& jobs);
   void commit_render(RenderJob& job, Batch& batch);
   void render_touched(Batch& batch);

@@ -1,5 +1,6 @@
 // Atom 1.0 (RFC 4287). Validates against the RFC's RELAX NG schema (tested with jing).
 #include <algorithm>
+#include <vector>
 
 #include "core/time.hpp"
 #include "feeds/render.hpp"
@@ -26,7 +27,8 @@ void write_category(XmlWriter& w, const core::Term& t, const std::string& scheme
 }
 
 void write_entry(XmlWriter& w, const Site& site, const core::Article& a, const PreparedItem& p,
-                 const std::string& category_scheme, const std::string& tag_scheme) {
+                 std::string_view body, const std::string& category_scheme,
+                 const std::string& tag_scheme) {
   w.start("entry").attr("xml:lang", item_language(site, a));
   w.element("id", p.id);
   w.start("title").attr("type", "text");
@@ -56,12 +58,21 @@ void write_entry(XmlWriter& w, const Site& site, const core::Article& a, const P
     w.end();
   }
   w.start("content").attr("type", "html");
-  w.text(p.body);
+  w.text(body);
   w.end();
   w.end();
 }
 
 }  // namespace
+
+std::string atom_entry_fragment(const Site& site, const core::Article& a, const PreparedItem& p,
+                                std::string_view body) {
+  std::string out;
+  out.reserve(1024 + body.size() + body.size() / 4);
+  XmlWriter w(out, std::size_t{1});  // feed > entry
+  write_entry(w, site, a, p, body, absolute_url(site, "/category/"), absolute_url(site, "/tag/"));
+  return out;
+}
 
 std::string render_atom(const Site& site, const FeedSpec& feed,
                         std::span<const core::Article* const> items) {
@@ -77,8 +88,15 @@ std::string render_atom(const Site& site, const FeedSpec& feed,
 std::string render_atom(const Site& site, const FeedSpec& feed,
                         std::span<const core::Article* const> items, ItemCache& cache,
                         std::span<const DeletedEntry> deleted) {
+  std::vector<const PreparedItem*> prepared;
+  prepared.reserve(items.size());
+  std::size_t size = 2048 + deleted.size() * 128;
+  for (const core::Article* a : items) {
+    prepared.push_back(&cache.get(*a));
+    size += prepared.back()->atom_entry.size();
+  }
   std::string out;
-  out.reserve(2048 + items.size() * 4096);
+  out.reserve(size);
   XmlWriter w(out);
   w.declaration();
   w.start("feed").attr("xmlns", "http://www.w3.org/2005/Atom");
@@ -124,10 +142,7 @@ std::string render_atom(const Site& site, const FeedSpec& feed,
     w.start("at:deleted-entry").attr("ref", d.ref).attr("when", core::format_rfc3339(when));
     w.end();
   }
-  const std::string category_scheme = absolute_url(site, "/category/");
-  const std::string tag_scheme = absolute_url(site, "/tag/");
-  for (const core::Article* a : items)
-    write_entry(w, site, *a, cache.get(*a), category_scheme, tag_scheme);
+  for (const PreparedItem* p : prepared) w.raw_child(p->atom_entry);
   w.finish();
   return out;
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <vector>
 
 #include "core/time.hpp"
 #include "feeds/render.hpp"
@@ -21,13 +22,20 @@ Json author_json(std::string_view name, std::string_view url) {
   return j;  // may be empty; the caller drops it (the schema wants at least one property)
 }
 
-Json item_json(const Site& site, const core::Article& a, const PreparedItem& p) {
+constexpr int kIndent = 2;
+
+std::string dump(const Json& j) {
+  return j.dump(kIndent, ' ', false, Json::error_handler_t::replace);
+}
+
+Json item_json(const Site& site, const core::Article& a, const PreparedItem& p,
+               std::string_view body) {
   Json item = Json::object();
   item["id"] = clean_text(p.id);
   if (!a.url.empty()) item["url"] = clean_text(a.url);
   item["title"] = p.title;
   if (!a.summary.empty()) item["summary"] = clean_text(a.summary);
-  item["content_html"] = clean_text(p.body);
+  item["content_html"] = clean_text(body);
   if (!a.images.empty()) item["image"] = clean_text(a.images.front().url);
   item["date_published"] = core::format_rfc3339(a.published);
   item["date_modified"] = core::format_rfc3339(a.modified());
@@ -67,6 +75,22 @@ Json item_json(const Site& site, const core::Article& a, const PreparedItem& p) 
 
 }  // namespace
 
+// The item as nlohmann writes it as an element of "items" (two levels down): its own dump with
+// every line indented by two more levels. Strings never hold a raw newline (dump escapes it).
+std::string json_item_fragment(const Site& site, const core::Article& a, const PreparedItem& p,
+                               std::string_view body) {
+  const std::string own = dump(item_json(site, a, p, body));
+  const std::string indent(2 * kIndent, ' ');
+  std::string out;
+  out.reserve(own.size() + own.size() / 16 + indent.size());
+  out.append(indent);
+  for (char c : own) {
+    out.push_back(c);
+    if (c == '\n') out.append(indent);
+  }
+  return out;
+}
+
 std::string render_json_feed(const Site& site, const FeedSpec& feed,
                              std::span<const core::Article* const> items) {
   ItemCache cache(site);
@@ -85,11 +109,31 @@ std::string render_json_feed(const Site& site, const FeedSpec& feed,
   if (!site.language.empty()) doc["language"] = clean_text(site.language);
   if (Json j = author_json(site.title, home_page(site)); !j.empty())
     doc["authors"] = Json::array({std::move(j)});
-  Json list = Json::array();
-  for (const core::Article* a : items) list.push_back(item_json(site, *a, cache.get(*a)));
-  doc["items"] = std::move(list);
-  std::string out = doc.dump(2, ' ', false, Json::error_handler_t::replace);
-  out.push_back('\n');
+  if (items.empty()) {
+    doc["items"] = Json::array();
+    std::string out = dump(doc);
+    out.push_back('\n');
+    return out;
+  }
+  // "items" is the last key: the document without it, reopened, then the cached items as dump()
+  // writes the elements of a non-empty array (",\n" between them, "\n  ]" after).
+  std::vector<const PreparedItem*> prepared;
+  prepared.reserve(items.size());
+  std::string head = dump(doc);  // "{\n  ...\n}"
+  std::size_t size = head.size() + 32;
+  for (const core::Article* a : items) {
+    prepared.push_back(&cache.get(*a));
+    size += prepared.back()->json_item.size() + 2;
+  }
+  std::string out;
+  out.reserve(size);
+  out.append(head, 0, head.size() - 2);  // without "\n}"
+  out.append(",\n  \"items\": [\n");
+  for (std::size_t i = 0; i < prepared.size(); ++i) {
+    if (i > 0) out.append(",\n");
+    out.append(prepared[i]->json_item);
+  }
+  out.append("\n  ]\n}\n");
   return out;
 }
 

@@ -1,5 +1,7 @@
 // RSS 2.0 (https://www.rssboard.org/rss-specification) with the atom, content, dc and media
 // (Media RSS) namespaces.
+#include <vector>
+
 #include "core/time.hpp"
 #include "feeds/render.hpp"
 #include "feeds/render_util.hpp"
@@ -8,14 +10,15 @@
 namespace syndicated::feeds {
 namespace {
 
-void write_item(XmlWriter& w, const core::Article& a, const PreparedItem& p) {
+void write_item(XmlWriter& w, const core::Article& a, const PreparedItem& p,
+                std::string_view body) {
   w.start("item");
   w.element("title", p.title);
   if (!a.url.empty()) w.element("link", a.url);
   w.element("description", a.summary);
   if (!a.body_html.empty()) {
     w.start("content:encoded");
-    w.cdata(p.body);
+    w.cdata(body);
     w.end();
   }
   for (const core::Author& au : a.authors) w.element("dc:creator", au.name);
@@ -52,6 +55,15 @@ void write_item(XmlWriter& w, const core::Article& a, const PreparedItem& p) {
 
 }  // namespace
 
+std::string rss_item_fragment(const core::Article& a, const PreparedItem& p,
+                              std::string_view body) {
+  std::string out;
+  out.reserve(1024 + body.size() + body.size() / 8);
+  XmlWriter w(out, std::size_t{2});  // rss > channel > item
+  write_item(w, a, p, body);
+  return out;
+}
+
 std::string render_rss(const Site& site, const FeedSpec& feed,
                        std::span<const core::Article* const> items) {
   ItemCache cache(site);
@@ -60,8 +72,15 @@ std::string render_rss(const Site& site, const FeedSpec& feed,
 
 std::string render_rss(const Site& site, const FeedSpec& feed,
                        std::span<const core::Article* const> items, ItemCache& cache) {
+  std::vector<const PreparedItem*> prepared;
+  prepared.reserve(items.size());
+  std::size_t size = 2048;
+  for (const core::Article* a : items) {
+    prepared.push_back(&cache.get(*a));
+    size += prepared.back()->rss_item.size();
+  }
   std::string out;
-  out.reserve(2048 + items.size() * 4096);
+  out.reserve(size);
   XmlWriter w(out);
   w.declaration();
   w.start("rss")
@@ -92,7 +111,7 @@ std::string render_rss(const Site& site, const FeedSpec& feed,
     w.element("link", home_page(site));
     w.end();
   }
-  for (const core::Article* a : items) write_item(w, *a, cache.get(*a));
+  for (const PreparedItem* p : prepared) w.raw_child(p->rss_item);
   w.finish();
   return out;
 }

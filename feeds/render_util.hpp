@@ -36,20 +36,35 @@ inline std::string_view item_language(const Site& site, const core::Article& a) 
 inline const std::string& home_page(const Site& site) { return site.base_url; }
 
 // What each renderer derives from an article, computed once per article and shared by the three
-// formats of a feed (build_snapshot keeps one cache per feed: memory stays bounded by its limit).
+// formats of a feed (build_snapshot keeps one cache per feed: memory stays bounded by its limit):
+// the item as each format writes it, so that re-rendering a feed whose items are cached only
+// copies bytes. The fragments do not depend on the feed, only on the site and the article.
 struct PreparedItem {
-  std::string id;     // entry_id()
-  std::string title;  // plain_title()
-  std::string body;   // resolved_body()
+  std::string id;          // entry_id()
+  std::string title;       // plain_title()
+  std::string rss_item;    // "\n    <item>...</item>" (XmlWriter fragment at depth 2)
+  std::string atom_entry;  // "\n  <entry ...>...</entry>" (depth 1)
+  std::string json_item;   // "    {...}": the item object as nlohmann dumps it inside "items"
 };
+PreparedItem prepare_item(const Site& site, const core::Article& a);
+// The fragments, from id, title and the resolved body (render_rss.cpp, render_atom.cpp,
+// render_json.cpp).
+std::string rss_item_fragment(const core::Article& a, const PreparedItem& p,
+                              std::string_view body);
+std::string atom_entry_fragment(const Site& site, const core::Article& a, const PreparedItem& p,
+                                std::string_view body);
+std::string json_item_fragment(const Site& site, const core::Article& a, const PreparedItem& p,
+                               std::string_view body);
 
-// get() may be called from several threads at once (FeedIndex renders documents in parallel);
+// get() and contains() may be called from several threads at once (FeedIndex prepares items and
+// renders documents in parallel);
 // size(), clear() and erase() may not run concurrently with anything else. References returned
 // stay valid until the entry is erased or the cache cleared.
 class ItemCache {
  public:
   explicit ItemCache(const Site& site) : site_(site) {}
   const PreparedItem& get(const core::Article& a);
+  bool contains(const core::Article& a);
   std::size_t size() const { return items_.size(); }
   void clear() { items_.clear(); }
   // Forgets one article (FeedIndex keeps a cache across updates and must drop an article before

@@ -14,6 +14,12 @@ class XmlWriter {
   // In HTML mode empty elements other than void ones (meta, link, br, ...) are written as
   // "<x></x>" instead of "<x/>", and no XML declaration is expected.
   explicit XmlWriter(std::string& out, bool html = false) : out_(out), html_(html) {}
+  // A fragment of an XML document: writes as if `depth` elements (with children) were open, so
+  // that raw_child() of the fragment in a writer at that depth gives the same bytes as writing
+  // it in place. Not to be finish()ed.
+  XmlWriter(std::string& out, std::size_t depth) : out_(out), html_(false) {
+    stack_.resize(depth, Frame{{}, true, false});
+  }
 
   void declaration() { out_.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"); }
 
@@ -31,6 +37,13 @@ class XmlWriter {
     start(name);
     text(value);
     end();
+  }
+  // Appends a fragment written by a fragment writer at this depth (see above) as the next
+  // child of the innermost open element.
+  void raw_child(std::string_view fragment) {
+    close_start_tag();
+    stack_.back().has_children = true;
+    out_.append(fragment);
   }
   // Closes every open element and ends the document with a newline.
   void finish();
