@@ -14,9 +14,11 @@ namespace {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
-feeds::FeedIndexOptions index_options(const Config& c) {
+feeds::FeedIndexOptions index_options(const Config& c,
+                                       feeds::FeedIndexOptions::ParallelFor parallel_for) {
   feeds::FeedIndexOptions o;
   o.tombstone_seconds = c.tombstone_seconds;
+  o.parallel_for = std::move(parallel_for);
   return o;
 }
 
@@ -30,7 +32,8 @@ void default_language(std::vector<core::Article>& articles, const std::string& l
 
 LiveService::LiveService(const Config& config, const core::Clock& clock,
                          core::Scheduler& scheduler, Publisher& publisher, DaemonMetrics& metrics,
-                         spdlog::logger& store_log, spdlog::logger& log)
+                         spdlog::logger& store_log, spdlog::logger& log,
+                         feeds::FeedIndexOptions::ParallelFor parallel_for)
     : config_(config),
       clock_(clock),
       scheduler_(scheduler),
@@ -38,9 +41,11 @@ LiveService::LiveService(const Config& config, const core::Clock& clock,
       metrics_(metrics),
       store_log_(store_log),
       log_(log),
+      parallel_for_(std::move(parallel_for)),
       parser_(std::make_unique<store::ArticleParser>(parser_options(config))),
       articles_(std::make_unique<store::ArticleSet>(store_options(config), *parser_)),
-      index_(std::make_unique<feeds::FeedIndex>(config.site, config.feeds, index_options(config))),
+      index_(std::make_unique<feeds::FeedIndex>(config.site, config.feeds,
+                                                index_options(config, parallel_for_))),
       snapshot_(std::make_shared<const feeds::Snapshot>()),
       table_(std::make_shared<const http::ResourceTable>()) {}
 

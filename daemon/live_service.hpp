@@ -33,9 +33,10 @@ class Publisher {
 
 class LiveService {
  public:
+  // `parallel_for` fans the rendering of one update's documents out (empty: on this thread).
   LiveService(const Config& config, const core::Clock& clock, core::Scheduler& scheduler,
               Publisher& publisher, DaemonMetrics& metrics, spdlog::logger& store_log,
-              spdlog::logger& log);
+              spdlog::logger& log, feeds::FeedIndexOptions::ParallelFor parallel_for = {});
   ~LiveService();
   LiveService(const LiveService&) = delete;
   LiveService& operator=(const LiveService&) = delete;
@@ -71,6 +72,7 @@ class LiveService {
   DaemonMetrics& metrics_;
   spdlog::logger& store_log_;
   spdlog::logger& log_;
+  feeds::FeedIndexOptions::ParallelFor parallel_for_;
 
   std::unique_ptr<store::ArticleParser> parser_;
   std::unique_ptr<store::ArticleSet> articles_;

@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <thread>
 #include <csignal>
 #include <cstdlib>
 #include <ostream>
@@ -21,6 +23,7 @@
 #include "daemon/systemd.hpp"
 #include "daemon/version.hpp"
 #include "daemon/wiring.hpp"
+#include "daemon/worker_pool.hpp"
 #include "http/server.hpp"
 
 namespace syndicated::daemon {
@@ -171,7 +174,14 @@ int run_serve(const CommandLine& cl, std::ostream& out, std::ostream& err) {
   };
   open_watcher();
   ServerPublisher publisher(server);
-  LiveService live(config, clock, loop, publisher, metrics, *logs.store, log);
+  // Rendering and compressing the documents of one update use every core (the caller plus
+  // N-1 helpers), off the HTTP I/O threads.
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  WorkerPool pool(std::min(cores, 8u) - 1);
+  LiveService live(config, clock, loop, publisher, metrics, *logs.store, log,
+                   [&pool](std::size_t n, const std::function<void(std::size_t)>& task) {
+                     pool.parallel_for(n, task);
+                   });
   live_ptr = &live;
   live.start();
 
