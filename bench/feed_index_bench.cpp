@@ -1,7 +1,7 @@
 // The cost of one article change in a live FeedIndex (render + gzip + ETag of the touched
 // documents, and the new snapshot), in a 1,000- and a 100,000-article store: it must not grow
-// with the store. Each benchmark runs serially (threads:0) and through a parallel_for on a small
-// pool (threads:N = N workers plus the calling thread, as the daemon's executor does).
+// with the store. Each benchmark runs serially (workers:0) and through a parallel_for on a small
+// pool (workers:N = N threads plus the calling thread, which also takes tasks).
 //
 // Flags (besides Google Benchmark's):
 //   --gzip-level=N   libdeflate level of the index (default feeds::kDefaultGzipLevel)

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "feeds/catalog.hpp"
 #include "feeds/render.hpp"
@@ -17,6 +18,7 @@ namespace syndicated::feeds {
 namespace {
 
 constexpr std::size_t kEtagBytes = 16;  // 128 bits of SHA-256: plenty for an ETag
+constexpr std::size_t kMaxScratchBytes = 4 << 20;  // gzip's per-thread buffer is kept up to this
 
 struct CompressorDeleter {
   void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
@@ -32,12 +34,23 @@ libdeflate_compressor* compressor(int level) {
   return c.get();
 }
 
+// Compressed into a per-thread scratch buffer (libdeflate wants room for the worst case, about
+// the body's size), then copied into a string of the exact size: a document's gzip bytes do not
+// keep the worst case's capacity, and the scratch buffer's pages are not faulted in again for
+// every document.
 std::string gzip(std::string_view body, int level) {
   libdeflate_compressor* c = compressor(level);
-  std::string out(libdeflate_gzip_compress_bound(c, body.size()), '\0');
-  const std::size_t n = libdeflate_gzip_compress(c, body.data(), body.size(), out.data(), out.size());
+  thread_local std::vector<char> scratch;
+  const std::size_t bound = libdeflate_gzip_compress_bound(c, body.size());
+  if (scratch.size() < bound) scratch.resize(bound);
+  const std::size_t n =
+      libdeflate_gzip_compress(c, body.data(), body.size(), scratch.data(), bound);
   if (n == 0) throw std::logic_error("gzip: output larger than libdeflate's own bound");
-  out.resize(n);
+  std::string out(scratch.data(), n);
+  if (scratch.size() > kMaxScratchBytes) {  // one huge document must not pin its buffer
+    scratch.clear();
+    scratch.shrink_to_fit();
+  }
   return out;
 }
 
