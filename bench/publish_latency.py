@@ -33,7 +33,7 @@ shutil.rmtree(live_dir, ignore_errors=True)
 os.makedirs(live_dir)
 config = os.path.join(work, "config.toml")
 with open(config, "w") as f:
-    f.write("[store]\ndebounce_ms = %d\nrescan_interval_s = 0\n[log]\nlevel = \"warn\"\n" % debounce)
+    f.write("[store]\ndebounce_ms = %d\nrescan_interval_s = 0\n[log]\nlevel = \"%s\"\n" % (debounce, os.environ.get("LOG_LEVEL", "warn")))
 
 port = 18400 + size % 100
 daemon = subprocess.Popen([os.path.join(build, "daemon", "syndicated"), "serve", "--config", config,
@@ -62,12 +62,15 @@ def etag():
 
 
 latencies = []
+first_published = (datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+                   - datetime.timedelta(seconds=changes + 1))
 try:
     for i in range(changes):
         name = "live-%05d.md" % i
         src = os.path.join(staging, name)
-        # Published a moment ago: newer than everything in the store, not embargoed.
-        published = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        # Strictly newer than everything before it (so it enters the 50-item feeds), and already
+        # in the past (not embargoed).
+        published = first_published + datetime.timedelta(seconds=i)
         with open(src, "w") as f:
             f.write('+++\nid = "live-%05d"\ntitle = "Breaking %d"\npublished = %s\n'
                     'categories = ["Politics"]\ntags = ["live"]\n[[authors]]\n'
@@ -79,7 +82,9 @@ try:
         deadline = t0 + 10
         while etag() == before:
             if time.monotonic() > deadline:
-                sys.exit("change %d not served after 10 s" % i)
+                daemon.terminate()
+                sys.exit("change %d not served after 10 s; daemon said:\n%s"
+                         % (i, daemon.communicate()[1][-3000:]))
         latencies.append((time.monotonic() - t0) * 1000)
 finally:
     daemon.terminate()

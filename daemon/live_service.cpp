@@ -73,6 +73,8 @@ void LiveService::rescan(const char* reason) {
 
 void LiveService::on_watch_batch(store::WatchBatch batch) {
   metrics_.watcher_events.fetch_add(batch.events.size(), std::memory_order_relaxed);
+  log_.debug("watch batch events={} overflow={} pending={}", batch.events.size(), batch.overflow,
+             pending_.size());
   if (batch.overflow) {
     metrics_.watcher_overflows.fetch_add(1, std::memory_order_relaxed);
     log_.warn("inotify queue overflowed; rescanning the store");
@@ -100,7 +102,10 @@ void LiveService::flush_pending() {
   const auto started = first_pending_;
   std::vector<store::FileEvent> events;
   events.swap(pending_);
-  apply(articles_->apply(events), started);
+  auto changes = articles_->apply(events);
+  log_.debug("store changes events={} upserts={} removed={} problems={}", events.size(),
+             changes.upserts.size(), changes.removed_ids.size(), changes.diagnostics.size());
+  apply(std::move(changes), started);
 }
 
 void LiveService::log_diagnostics(const std::vector<store::Diagnostic>& diagnostics) {
