@@ -3,6 +3,7 @@
 #include <spdlog/logger.h>
 
 #include "daemon/logging.hpp"
+#include "daemon/wiring.hpp"
 
 namespace syndicated::daemon {
 
@@ -17,9 +18,7 @@ std::size_t FeedService::load() {
               log_value(d.message));
   }
   articles_ = std::move(result.articles);
-  // An article that states no language is in the site's language (so language feeds find it).
-  for (core::Article& a : articles_)
-    if (a.language.empty()) a.language = config_.site.language;
+  default_language(articles_, config_.site.language);
   log_.info("store loaded path={} articles={} skipped={}", log_value(config_.store_path.string()),
             articles_.size(), result.diagnostics.size());
   return result.diagnostics.size();

@@ -22,12 +22,6 @@ feeds::FeedIndexOptions index_options(const Config& c,
   return o;
 }
 
-// An article without a language is in the site's language (so language feeds find it).
-void default_language(std::vector<core::Article>& articles, const std::string& language) {
-  for (core::Article& a : articles)
-    if (a.language.empty()) a.language = language;
-}
-
 }  // namespace
 
 LiveService::LiveService(const Config& config, const core::Clock& clock,

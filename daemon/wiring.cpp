@@ -79,4 +79,9 @@ void print_urls(std::ostream& out, const Config& c, std::uint16_t port,
   out.flush();
 }
 
+void default_language(std::vector<core::Article>& articles, const std::string& language) {
+  for (core::Article& a : articles)
+    if (a.language.empty()) a.language = language;
+}
+
 }  // namespace syndicated::daemon

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "daemon/config.hpp"
 #include "feeds/snapshot.hpp"
@@ -14,6 +15,9 @@ namespace syndicated::daemon {
 store::ParserOptions parser_options(const Config& c);
 store::DirectoryStoreOptions store_options(const Config& c);
 http::ServerOptions server_options(const Config& c);
+
+// An article that states no language is in the site's language (so language feeds find it).
+void default_language(std::vector<core::Article>& articles, const std::string& language);
 
 // False (and a message on `err`) when the store is not a readable directory.
 bool check_store_dir(const Config& c, std::ostream& err);
