@@ -341,6 +341,11 @@ class Systemd(unittest.TestCase):
         daemon = Daemon(self.store, config=self.config)
         try:
             daemon.get("/feed.xml")
+            # A response is counted when the server's write completes, which may be a moment
+            # after the client has read it (and on another I/O thread than /metrics).
+            self.assertTrue(wait_until(lambda: re.search(
+                rb'syndicated_http_requests_total\{route="static",status="200"\} [1-9]',
+                daemon.get("/metrics")[2])))
             status, headers, body = daemon.get("/metrics")
             self.assertEqual(status, 200)
             self.assertTrue(headers["content-type"].startswith("text/plain; version=0.0.4"))
