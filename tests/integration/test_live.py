@@ -217,8 +217,10 @@ class Systemd(unittest.TestCase):
                 notify.poll()
             pings = [t for t, m in notify.messages if "WATCHDOG=1" in m]
             self.assertGreaterEqual(len(pings), 5)
-            gaps = [b - a for a, b in zip(pings, pings[1:])]
-            self.assertLess(max(gaps), 0.2, gaps)
+            gaps = sorted(b - a for a, b in zip(pings, pings[1:]))
+            median = gaps[len(gaps) // 2]
+            self.assertTrue(0.07 < median < 0.15, gaps)  # half of WATCHDOG_USEC
+            self.assertLess(gaps[-1], 0.3, gaps)  # allow one scheduling hiccup on a busy machine
 
             # A good reload: RELOADING=1 with MONOTONIC_USEC, then READY=1; the title changes,
             # and a kept-alive connection opened before the reload still works after it.
