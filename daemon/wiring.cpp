@@ -73,6 +73,7 @@ void print_urls(std::ostream& out, const Config& c, std::uint16_t port,
   out << "  index    " << base << "/\n";
   out << "  opml     " << base << "/feeds.opml\n";
   out << "  health   " << base << "/healthz\n";
+  out << "  metrics  " << base << "/metrics\n";
   for (const feeds::FeedSpec& f : snapshot.feeds) {
     out << "  " << base << f.path << ".xml  .atom  .json   " << f.title << "\n";
   }
