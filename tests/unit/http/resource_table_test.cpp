@@ -193,6 +193,9 @@ TEST(ResourceTable, FileMinBytesOption) {
 // When the kernel refuses a memfd (here: no descriptor left; under seccomp: EPERM), the entry has
 // no file and the body is served from memory.
 TEST(ResourceTable, NoFileWhenMemfdFails) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "the sanitizer runtime needs file descriptors that this test takes away";
+#endif
   rlimit saved{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
   rlimit none = saved;
@@ -208,6 +211,9 @@ TEST(ResourceTable, NoFileWhenMemfdFails) {
 
 // Bodies never take the descriptors connections need: past half of RLIMIT_NOFILE, no file.
 TEST(ResourceTable, NoFileWhenHalfTheDescriptorsAreUsed) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "the sanitizer runtime needs file descriptors that this test takes away";
+#endif
   rlimit saved{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
   const int probe = ::dup(0);
