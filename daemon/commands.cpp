@@ -1,12 +1,6 @@
 #include "daemon/commands.hpp"
 
-#include <pthread.h>
-#include <signal.h>
-
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <ctime>
 #include <filesystem>
 #include <ostream>
 #include <spdlog/logger.h>
@@ -14,15 +8,14 @@
 #include "core/clock.hpp"
 #include "daemon/feed_service.hpp"
 #include "daemon/logging.hpp"
-#include "daemon/publisher.hpp"
 #include "daemon/version.hpp"
 #include "daemon/wiring.hpp"
 #include "feeds/catalog.hpp"
 #include "feeds/render.hpp"
-#include "http/server.hpp"
 #include "store/directory_store.hpp"
 
 namespace syndicated::daemon {
+
 std::optional<Config> resolve_config(const CommandLine& cl, std::ostream& err) {
   Config config;
   if (cl.config) {
@@ -75,7 +68,7 @@ int run_render(const CommandLine& cl, std::ostream& out, std::ostream& err) {
   core::SystemClock clock;
   store::ArticleParser parser(parser_options(*config));
   store::DirectoryStore store(store_options(*config), parser);
-  FeedService service(*config, store, clock, *logs.store);
+  FeedService service(*config, store, *logs.store);
   service.load();
   core::Timestamp now = clock.now();
   auto catalog = feeds::build_catalog(config->site, config->feeds, service.articles(), now);

@@ -103,9 +103,7 @@ void LiveService::flush_pending() {
 }
 
 void LiveService::log_diagnostics(const std::vector<store::Diagnostic>& diagnostics) {
-  for (const store::Diagnostic& d : diagnostics)
-    store_log_.warn("article skipped file={} line={} reason={}", log_value(d.file), d.line,
-                    log_value(d.message));
+  log_skipped(store_log_, diagnostics);
   metrics_.store_errors.fetch_add(diagnostics.size(), std::memory_order_relaxed);
 }
 

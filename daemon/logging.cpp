@@ -65,6 +65,12 @@ Loggers make_loggers(std::string_view level) {
   return Loggers{make("daemon"), make("store"), make("http")};
 }
 
+void log_skipped(spdlog::logger& log, const std::vector<store::Diagnostic>& diagnostics) {
+  for (const store::Diagnostic& d : diagnostics)
+    log.warn("article skipped file={} line={} reason={}", log_value(d.file), d.line,
+             log_value(d.message));
+}
+
 std::string log_value(std::string_view value) {
   bool plain = !value.empty() && value.find_first_of(" \t\"=\\\n\r") == std::string_view::npos;
   if (plain) return std::string(value);

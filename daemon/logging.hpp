@@ -5,8 +5,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <spdlog/logger.h>
+
+#include "store/article_store.hpp"
 
 namespace syndicated::daemon {
 
@@ -19,6 +22,9 @@ struct Loggers {
 // Log lines go to stderr: human format with a timestamp on a terminal or file; when stderr is
 // connected to the journal (JOURNAL_STREAM), "<N>" priority prefixes and no timestamp.
 Loggers make_loggers(std::string_view level);
+
+// One warning per skipped article file: "article skipped file=... line=... reason=...".
+void log_skipped(spdlog::logger& log, const std::vector<store::Diagnostic>& diagnostics);
 
 // Quotes a value for key=value output when it has spaces, quotes or is empty.
 std::string log_value(std::string_view value);
