@@ -1,0 +1,2 @@
+// Placeholder until the compose room lands.
+#include "compose/compose.hpp"
