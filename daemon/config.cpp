@@ -1,6 +1,7 @@
 #include "daemon/config.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <initializer_list>
 #include <set>
@@ -185,6 +186,131 @@ void read_custom_feed(Reader& r, const toml::table& t, std::size_t index, Config
   c.feeds.custom.push_back(std::move(spec));
 }
 
+bool valid_account_name(std::string_view name) { return valid_feed_name(name); }
+
+std::string where_of(const Reader& r, const toml::node* node) {
+  std::string where = r.name();
+  if (node && node->source().begin.line > 0)
+    where += ":" + std::to_string(node->source().begin.line);
+  return where;
+}
+
+core::Result<CredentialSource> credential_source(const Reader& r, const toml::node& node,
+                                                 const std::string& key) {
+  const std::string where = where_of(r, &node);
+  if (!node.is_string())
+    return make_error("'" + key + "' must be a string: \"env:NAME\", \"file:PATH\" or "
+                      "\"credential:NAME\"", where);
+  std::string spec = node.as_string()->get();
+  for (const char* scheme : {"env:", "file:", "credential:"}) {
+    if (spec.starts_with(scheme) && spec.size() > std::string_view(scheme).size())
+      return CredentialSource{spec, where};
+  }
+  // Never echo the value: it may be the secret itself.
+  return make_error("'" + key + "' must name where the secret is — \"env:NAME\", \"file:PATH\" "
+                    "or \"credential:NAME\" (a systemd credential); secrets are never written "
+                    "in the config",
+                    where);
+}
+
+void read_account(Reader& r, const std::string& name, const toml::node& node, Config& c) {
+  const std::string prefix = "accounts." + name;
+  if (!node.is_table()) {
+    r.fail(&node, "'" + prefix + "' must be a table ([" + prefix + "])");
+    return;
+  }
+  const toml::table& t = *node.as_table();
+  if (!valid_account_name(name)) {
+    r.fail(&node, "account name '" + name + "' must be 1-100 characters of a-z, 0-9, '-' or '_'");
+    return;
+  }
+  AccountConfig a;
+  a.name = name;
+  a.where = where_of(r, &node);
+  r.get(t, prefix, "network", a.network);
+  if (!r.failed() && a.network.empty()) {
+    r.fail(&node, "'" + prefix + ".network' is required (x, webhook, mastodon, bluesky, telegram)");
+    return;
+  }
+  r.get(t, prefix, "enabled", a.enabled);
+  if (const toml::node* cred = t.get("credentials")) {
+    if (cred->is_table()) {
+      for (const auto& [key, value] : *cred->as_table()) {
+        auto source = credential_source(r, value, prefix + ".credentials." + std::string(key.str()));
+        if (!source.ok()) {
+          r.fail(&value, source.error().message);
+          return;
+        }
+        a.credential_sources[std::string(key.str())] = *source;
+      }
+    } else {
+      auto source = credential_source(r, *cred, prefix + ".credentials");
+      if (!source.ok()) {
+        r.fail(cred, source.error().message);
+        return;
+      }
+      a.credentials_table = *source;
+    }
+  }
+  r.get(t, prefix, "template", a.text_template);
+  r.get(t, prefix, "lead_image", a.lead_image);
+  r.get(t, prefix, "hashtags", a.hashtags);
+  r.get(t, prefix, "base_url", a.base_url);
+  if (!r.failed() && !a.base_url.empty() && !valid_base_url(a.base_url))
+    r.fail(t.get("base_url"), "'" + prefix + ".base_url' must be an absolute http(s) URL");
+  while (a.base_url.ends_with('/')) a.base_url.pop_back();
+  r.get(t, prefix, "ca_file", a.ca_file);
+  std::int64_t seconds = a.timeout.count();
+  r.get(t, prefix, "timeout_s", seconds, 1, 600);
+  a.timeout = std::chrono::seconds(seconds);
+  r.get(t, prefix, "categories", a.categories);
+  r.get(t, prefix, "tags", a.tags);
+  r.get(t, prefix, "authors", a.authors);
+  r.get(t, prefix, "languages", a.languages);
+  seconds = a.min_spacing.count();
+  r.get(t, prefix, "min_spacing_s", seconds, 0, 7 * 24 * 3600);
+  a.min_spacing = std::chrono::seconds(seconds);
+  std::int64_t hours = a.max_age.count() / 3600;
+  r.get(t, prefix, "max_age_hours", hours, 1, 24 * 365);
+  a.max_age = std::chrono::seconds(hours * 3600);
+  r.get(t, prefix, "delete_on_retraction", a.delete_on_retraction);
+  r.get(t, prefix, "max_attempts", a.max_attempts, 1, 100);
+  seconds = a.backoff_base.count();
+  r.get(t, prefix, "backoff_base_s", seconds, 1, 24 * 3600);
+  a.backoff_base = std::chrono::seconds(seconds);
+  seconds = a.backoff_cap.count();
+  r.get(t, prefix, "backoff_cap_s", seconds, 1, 7 * 24 * 3600);
+  a.backoff_cap = std::chrono::seconds(seconds);
+  if (!r.failed() && a.backoff_cap < a.backoff_base)
+    r.fail(t.get("backoff_cap_s"), "'" + prefix + ".backoff_cap_s' must not be below backoff_base_s");
+
+  static constexpr std::string_view kGeneric[] = {
+      "network", "enabled", "credentials", "template", "lead_image", "hashtags", "base_url",
+      "ca_file", "timeout_s", "categories", "tags", "authors", "languages", "min_spacing_s",
+      "max_age_hours", "delete_on_retraction", "max_attempts", "backoff_base_s", "backoff_cap_s"};
+  for (const auto& [key, value] : t) {
+    if (std::find(std::begin(kGeneric), std::end(kGeneric), key.str()) != std::end(kGeneric))
+      continue;
+    // Everything else is the network's own option; its connector says whether it knows it.
+    connectors::Option option;
+    option.where = where_of(r, &value);
+    if (value.is_string()) {
+      option.value = value.as_string()->get();
+    } else if (value.is_boolean()) {
+      option.value = value.as_boolean()->get() ? "true" : "false";
+    } else if (value.is_integer()) {
+      option.value = std::to_string(value.as_integer()->get());
+    } else {
+      r.fail(&value, "'" + prefix + "." + std::string(key.str()) +
+                         "' must be a string, a number or true/false");
+      return;
+    }
+    a.options[std::string(key.str())] = std::move(option);
+  }
+  if (r.failed()) return;
+  c.accounts.push_back(std::move(a));
+}
+
 }  // namespace
 
 std::string ListenAddress::to_string() const {
@@ -234,7 +360,7 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::string&
   }
   Config c;
   Reader r(name);
-  r.check_keys(doc, "", {"site", "store", "server", "feeds", "log"});
+  r.check_keys(doc, "", {"site", "store", "server", "feeds", "log", "outbox", "accounts"});
 
   if (const toml::table* site = r.table(doc, "", "site")) {
     r.check_keys(*site, "site",
@@ -329,6 +455,38 @@ core::Result<Config> parse_config(std::string_view toml_text, const std::string&
     if (!r.failed() && !valid_log_level(c.log_level))
       r.fail(log->get("level"),
              "'log.level' must be one of trace, debug, info, warn, error, critical, off");
+  }
+
+  if (const toml::table* outbox = r.table(doc, "", "outbox")) {
+    r.check_keys(*outbox, "outbox", {"database", "rescan_interval_s"});
+    std::string database;
+    r.get(*outbox, "outbox", "database", database);
+    if (!database.empty()) {
+      c.outbox.database = database;
+      c.outbox.database_configured = true;
+    }
+    std::int64_t seconds = c.outbox.rescan_interval.count();
+    r.get(*outbox, "outbox", "rescan_interval_s", seconds, 1, 24 * 3600);
+    c.outbox.rescan_interval = std::chrono::seconds(seconds);
+  }
+  if (c.outbox.database.is_relative()) {
+    // systemd's StateDirectory= (e.g. /var/lib/syndicated) when set, else beside the config.
+    const char* state = std::getenv("STATE_DIRECTORY");
+    std::filesystem::path dir = state && *state ? std::filesystem::path(std::string_view(state).substr(
+                                                      0, std::string_view(state).find(':')))
+                                                : base_dir;
+    c.outbox.database = dir / c.outbox.database;
+  }
+
+  if (const toml::table* accounts = r.table(doc, "", "accounts")) {
+    std::vector<std::pair<int, std::string>> order;  // as written (toml++ sorts keys)
+    for (const auto& [key, node] : *accounts)
+      order.emplace_back(node.source().begin.line, std::string(key.str()));
+    std::sort(order.begin(), order.end());
+    for (const auto& [line, account] : order) {
+      if (r.failed()) break;
+      read_account(r, account, *accounts->get(account), c);
+    }
   }
 
   if (r.failed()) return r.error();

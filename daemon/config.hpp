@@ -6,10 +6,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "connectors/account.hpp"
 #include "core/result.hpp"
 #include "feeds/model.hpp"
 
@@ -23,6 +26,52 @@ struct ListenAddress {
 
 // "127.0.0.1:8080", "[::1]:8080", ":8080" (all IPv4 interfaces), "localhost:0".
 core::Result<ListenAddress> parse_listen_address(std::string_view text);
+
+// Where a secret comes from: "env:NAME", "file:PATH" or "credential:NAME" (a systemd credential,
+// $CREDENTIALS_DIRECTORY/NAME). Secrets are never written in the config itself.
+struct CredentialSource {
+  std::string spec;
+  std::string where;  // "config.toml:42"
+};
+
+// One social account ([accounts.NAME]).
+struct AccountConfig {
+  std::string name;
+  std::string network;
+  std::string where;
+  bool enabled = true;
+
+  // Either one source holding a TOML table of every credential (credentials = "credential:x"),
+  // or one source per credential ([accounts.NAME.credentials] key = "env:...").
+  std::optional<CredentialSource> credentials_table;
+  std::map<std::string, CredentialSource> credential_sources;
+
+  std::string text_template;  // empty: the network's default
+  bool lead_image = true;
+  bool hashtags = true;
+  std::string base_url;  // empty: the network's public API
+  std::string ca_file;   // empty: the system's CA bundle
+  std::chrono::seconds timeout{30};  // one request, whole exchange
+
+  std::vector<std::string> categories, tags, authors, languages;  // empty: any
+  std::chrono::seconds min_spacing{60};
+  std::chrono::seconds max_age{24 * 3600};
+  bool delete_on_retraction = false;
+  int max_attempts = 8;
+  std::chrono::seconds backoff_base{30};
+  std::chrono::seconds backoff_cap{3600};
+
+  // Keys only this network knows (e.g. a webhook's url); its connector validates them.
+  std::map<std::string, connectors::Option> options;
+};
+
+struct OutboxConfig {
+  // The ledger. Relative: against $STATE_DIRECTORY when systemd sets it, else the config's
+  // directory.
+  std::filesystem::path database = "outbox.sqlite";
+  bool database_configured = false;
+  std::chrono::seconds rescan_interval{30};  // re-reads due rows (e.g. after `outbox retry`)
+};
 
 struct Config {
   std::filesystem::path source;  // the config file, empty when running on defaults
@@ -51,6 +100,9 @@ struct Config {
   feeds::FeedsConfig feeds;
 
   std::string log_level = "info";
+
+  OutboxConfig outbox;
+  std::vector<AccountConfig> accounts;  // in the order written
 };
 
 // Parses a config document; `name` is used in error messages ("<name>:<line>: ...").

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -21,18 +22,43 @@ std::string errno_text() { return std::strerror(errno); }
 EventLoop::EventLoop(const core::Clock& clock) : clock_(clock) {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (epoll_fd_ < 0 || timer_fd_ < 0)
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epoll_fd_ < 0 || timer_fd_ < 0 || wake_fd_ < 0)
     throw std::runtime_error("cannot create the control loop: " + errno_text());
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.fd = timer_fd_;
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, timer_fd_, &ev) != 0)
-    throw std::runtime_error("cannot watch the timerfd: " + errno_text());
+  for (int fd : {timer_fd_, wake_fd_}) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0)
+      throw std::runtime_error("cannot watch the control loop's fds: " + errno_text());
+  }
+}
+
+void EventLoop::post(std::function<void()> fn) {
+  {
+    std::lock_guard lock(posted_mu_);
+    posted_.push_back(std::move(fn));
+  }
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void EventLoop::run_posted() {
+  std::uint64_t count;
+  while (::read(wake_fd_, &count, sizeof count) > 0) {
+  }
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard lock(posted_mu_);
+    batch.swap(posted_);
+  }
+  for (auto& fn : batch) fn();
 }
 
 EventLoop::~EventLoop() {
   if (signal_fd_ >= 0) ::close(signal_fd_);
   if (timer_fd_ >= 0) ::close(timer_fd_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
 
@@ -121,6 +147,8 @@ void EventLoop::run() {
       int fd = events[i].data.fd;
       if (fd == timer_fd_) {
         fire_due_timers();
+      } else if (fd == wake_fd_) {
+        run_posted();
       } else if (fd == signal_fd_) {
         signalfd_siginfo info{};
         while (::read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <queue>
 #include <vector>
 
@@ -30,6 +31,10 @@ class EventLoop final : public core::Scheduler {
   core::Status watch_fd(int fd, std::function<void()> on_readable);
   void unwatch_fd(int fd);
 
+  // Runs `fn` on the loop soon. The one method that any thread may call (worker threads hand
+  // their results back through it).
+  void post(std::function<void()> fn);
+
   TimerId call_at(core::MonotonicTime when, std::function<void()> fn) override;
   void cancel(TimerId id) override;
 
@@ -41,6 +46,7 @@ class EventLoop final : public core::Scheduler {
  private:
   void arm_timerfd();
   void fire_due_timers();
+  void run_posted();
 
   struct Timer {
     core::MonotonicTime when;
@@ -52,6 +58,9 @@ class EventLoop final : public core::Scheduler {
   int epoll_fd_ = -1;
   int timer_fd_ = -1;
   int signal_fd_ = -1;
+  int wake_fd_ = -1;  // eventfd: post() was called
+  std::mutex posted_mu_;
+  std::vector<std::function<void()>> posted_;
   bool stopping_ = false;
   TimerId next_id_ = 1;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> queue_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <thread>
 #include <vector>
 
 namespace syndicated::daemon {
@@ -61,6 +62,39 @@ TEST(EventLoop, TimersScheduledFromTimersRun) {
   loop.call_at(clock.monotonic_now(), tick);
   loop.run();
   EXPECT_EQ(count, 5);
+}
+
+TEST(EventLoop, RunsWorkPostedFromOtherThreadsOnTheLoop) {
+  core::SystemClock clock;
+  EventLoop loop(clock);
+  const auto loop_thread = std::this_thread::get_id();
+  std::vector<int> seen;
+  bool all_on_loop = true;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        loop.post([&, t, i] {
+          all_on_loop = all_on_loop && std::this_thread::get_id() == loop_thread;
+          seen.push_back(t * 100 + i);
+          if (seen.size() == 100) loop.stop();
+        });
+      }
+    });
+  }
+  loop.run();
+  for (auto& th : threads) th.join();
+  EXPECT_TRUE(all_on_loop);
+  ASSERT_EQ(seen.size(), 100u);
+  // Each thread's posts run in the order it posted them.
+  for (int t = 0; t < 4; ++t) {
+    int last = -1;
+    for (int v : seen)
+      if (v / 100 == t) {
+        EXPECT_GT(v % 100, last);
+        last = v % 100;
+      }
+  }
 }
 
 }  // namespace
