@@ -44,6 +44,26 @@ struct TwitterParse {
 };
 TwitterParse parse_tweet(std::string_view utf8);
 
+// A twitter-text weighted-length configuration (twitter-text's config/v2.json and v3.json).
+// parse_tweet(utf8) uses v3, the one X applies today; v2 (no emoji discount) is kept for the
+// conformance suite.
+struct TwitterConfig {
+  struct Range {
+    char32_t start = 0, end = 0;  // inclusive
+    int weight = 0;
+  };
+  int max_weighted_length = 280;
+  int scale = 100;
+  int default_weight = 200;
+  int transformed_url_length = 23;
+  bool emoji_parsing = true;
+  std::vector<Range> ranges;
+
+  static TwitterConfig v2();
+  static TwitterConfig v3();
+};
+TwitterParse parse_tweet(std::string_view utf8, const TwitterConfig& config);
+
 // Grapheme clusters (extended, ICU), with every URL counted as `url_length` graphemes when
 // url_length > 0 (Mastodon: 23), and an optional byte cap (Bluesky: 3000).
 class GraphemeRules final : public TextRules {
@@ -117,6 +137,7 @@ class Template {
     std::string text;  // literal text, or the field name
   };
   std::string source_;
+  std::string where_;  // for errors, e.g. "accounts.x.template"
   std::vector<Piece> pieces_;
 };
 

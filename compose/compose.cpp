@@ -1,2 +1,0 @@
-// Placeholder until the compose room lands.
-#include "compose/compose.hpp"
