@@ -9,6 +9,7 @@ find_package(nlohmann_json 3.11 REQUIRED)
 find_package(tomlplusplus 3 REQUIRED)
 find_package(uriparser 0.9 REQUIRED)
 find_package(ICU 72 REQUIRED COMPONENTS uc i18n)
+find_package(SQLite3 REQUIRED)  # SQLite::SQLite3, the outbox ledger
 pkg_check_modules(CMARK_GFM REQUIRED IMPORTED_TARGET libcmark-gfm)
 pkg_check_modules(DEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 find_library(CMARK_GFM_EXTENSIONS_LIB cmark-gfm-extensions REQUIRED)
