@@ -67,8 +67,12 @@ std::vector<std::string> hashtags(const core::Article& article) {
   auto add = [&](const core::Term& term) {
     std::string tag = hashtag_of(term.name, turkic);
     if (tag.empty()) return;
+    // Case-insensitive, and blind to the dotted/dotless i (İ, I, i, ı are one letter here):
+    // "ƏLİYEV" and "əliyev" are the same tag whatever the article's language.
     icu::UnicodeString key = detail::decode(tag).text;
     key.foldCase();
+    key.findAndReplace(icu::UnicodeString(static_cast<UChar32>(0x0307)), icu::UnicodeString());
+    key.findAndReplace(icu::UnicodeString(static_cast<UChar32>(0x0131)), icu::UnicodeString(u"i"));
     if (seen.insert(detail::to_utf8(key)).second) out.push_back(std::move(tag));
   };
   for (const auto& c : article.categories) add(c);

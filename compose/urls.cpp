@@ -1,10 +1,12 @@
 // URL extraction as twitter-text 3.x's extractUrlsWithIndices() does it: the same regular
 // expression (built here from the documented character classes and the TLD lists), run by ICU's
 // backtracking engine over UTF-16 so that indices are JavaScript's, followed by the same checks
-// (IDNA label lengths, the 4096 length cap, t.co slugs, scheme-less ASCII domains, short ccTLD
-// domains). twitter-text is Apache-2.0; the TLD lists are IANA's (see tlds.inc).
+// (IDNA label lengths, the 4096 length cap, t.co slugs, scheme-less ASCII domains). As in
+// twitter-text since 3.0, a bare short ccTLD domain ("foo.jp") counts as a URL too.
+// twitter-text is Apache-2.0; the TLD lists are IANA's (see tlds.inc).
 #include <unicode/regex.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -34,12 +36,12 @@ std::string tld_group(const char* const* first, const char* const* last) {
     if (it != first) s += '|';
     s += *it;
   }
-  s += R"()(?=[^0-9a-zA-Z\@\+\-]|$))";
+  s += R"()(?=[^0-9a-zA-Z\@\+\-]|$)))";
   return s;
 }
 
 struct Patterns {
-  std::unique_ptr<icu::RegexPattern> extract, tco, ascii_domain, invalid_short, special_short;
+  std::unique_ptr<icu::RegexPattern> extract, tco, ascii_domain;
 };
 
 std::unique_ptr<icu::RegexPattern> compile(const std::string& pattern) {
@@ -47,7 +49,11 @@ std::unique_ptr<icu::RegexPattern> compile(const std::string& pattern) {
   UParseError parse_error{};
   std::unique_ptr<icu::RegexPattern> p(icu::RegexPattern::compile(
       icu::UnicodeString::fromUTF8(pattern), UREGEX_CASE_INSENSITIVE, parse_error, status));
-  if (U_FAILURE(status) || !p) std::abort();  // a bug in the patterns below
+  if (U_FAILURE(status) || !p) {  // a bug in the patterns below
+    std::fprintf(stderr, "compose: URL pattern does not compile: %s at offset %d\n",
+                 u_errorName(status), parse_error.offset);
+    std::abort();
+  }
   return p;
 }
 
@@ -73,7 +79,7 @@ Patterns build() {
   const std::string path_ending = std::string(R"([\+\-a-z)") + kCyrillic + R"(0-9\=\_\#\/)" +
                                   kLatinAccents + "]|(?:" + parens + ")";
   const std::string path = "(?:(?:" + path_char + "*(?:" + parens + path_char + "*)*" +
-                           path_ending + R"()|(?:\@)" + path_char + R"(+\/))";
+                           path_ending + R"()|(?:\@)" + path_char + R"(+\/)))";
   const std::string query_char = R"([a-z0-9\!\?\*\'\@\(\)\;\:\&\=\+\$\/\%\#\[\]\-\_\.\,\~\|])";
   const std::string query_end = R"([a-z0-9\-\_\&\=\#\/])";
   const std::string preceding = std::string(R"((?:[^A-Za-z0-9\@\uFF20\$\#\uFF03)") +
@@ -86,8 +92,6 @@ Patterns build() {
                   ")?");
   p.ascii_domain = compile(std::string(R"((?:(?:[\-a-z0-9)") + kLatinAccents + R"(]+)\.)+(?:)" +
                            gtld + "|" + cctld + "|" + punycode + ")");
-  p.invalid_short = compile("^" + domain_name + cctld + "$");
-  p.special_short = compile("^" + domain_name + R"((?:(?:co|tv)(?=[^0-9a-zA-Z\@]|$))$)");
   return p;
 }
 
@@ -179,20 +183,17 @@ std::vector<Utf16Url> extract_urls_utf16(const icu::UnicodeString& text) {
       std::unique_ptr<icu::RegexMatcher> am(p.ascii_domain->matcher(domain, s2));
       std::int32_t ascii_end = 0;
       bool found = false;
-      Utf16Url last_url;
-      bool last_pushed = false;
+      Utf16Url last_url;  // the last one pushed
       while (U_SUCCESS(s2) && am->find(s2)) {
         const icu::UnicodeString ascii = am->group(s2);
         const std::int32_t ascii_start = domain.indexOf(ascii, ascii_end);
         ascii_end = ascii_start + ascii.length();
         found = true;
         last_url = Utf16Url{start + ascii_start, start + ascii_end, ascii.length()};
-        last_pushed = has_path || find_in(*p.special_short, ascii) ||
-                      !find_in(*p.invalid_short, ascii);
-        if (last_pushed) urls.push_back(last_url);
+        urls.push_back(last_url);
       }
       if (!found) continue;
-      if (has_path && last_pushed) {
+      if (has_path) {
         urls.back().length = last_url.length + url.length() - domain.length();
         urls.back().end = end;
       }
