@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
@@ -66,20 +67,26 @@ bool valid_url(std::string_view url) {
 // control characters as spaces, and any configured secret replaced (a debugging receiver could
 // echo things back; reasons reach logs and the ledger).
 std::string reason_excerpt(std::string_view body, const std::vector<std::string>& secrets) {
-  std::string text(body.substr(0, std::min(body.size(), kReasonBodyBytes)));
-  bool cut = body.size() > text.size();
-  while (cut && !text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) {
-    text.pop_back();
-  }
-  if (cut && !text.empty() && static_cast<unsigned char>(text.back()) >= 0xC0) text.pop_back();
-  for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  }
+  // Secrets first, so a cut can never leave half of one.
+  std::string text(body);
   for (const auto& secret : secrets) {
     if (secret.empty()) continue;
-    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
+    for (auto pos = text.find(secret); pos != std::string::npos;
+         pos = text.find(secret, pos + std::strlen(Secret::kRedacted))) {
       text.replace(pos, secret.size(), Secret::kRedacted);
     }
+  }
+  const bool cut = text.size() > kReasonBodyBytes;
+  if (cut) {
+    text.resize(kReasonBodyBytes);
+    // Back to the start of the last (possibly incomplete) UTF-8 sequence, and drop it.
+    while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) {
+      text.pop_back();
+    }
+    if (!text.empty() && static_cast<unsigned char>(text.back()) >= 0xC0) text.pop_back();
+  }
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   }
   if (cut) text += "…";
   return text;
@@ -163,7 +170,11 @@ WebhookConnector::WebhookConnector(const AccountSettings& settings,
   if (it != settings.credentials.end()) {
     for (std::string_view rest = it->second.reveal(); !rest.empty();) {
       const auto space = rest.find(' ');
-      if (space != 0) redact_.emplace_back(rest.substr(0, space));
+      if (space != 0) {
+        const std::string_view part = rest.substr(0, space);
+        redact_.emplace_back(part);
+        if (part.starts_with("whsec_") && part.size() > 6) redact_.emplace_back(part.substr(6));
+      }
       if (space == std::string_view::npos) break;
       rest.remove_prefix(space + 1);
     }
