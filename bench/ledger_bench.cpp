@@ -56,9 +56,8 @@ void BM_PlanSendSent(benchmark::State& state) {
   std::int64_t i = 0;
   for (auto _ : state) {
     const std::string id = "article-" + std::to_string(i);
-    auto rows = ledger->insert({outbox::NewDelivery{id, "x_main", outbox::State::kPlanned, at(i),
-                                                    at(i), ""}},
-                               at(i));
+    auto rows = ledger->insert(
+        {outbox::NewDelivery{id, "x_main", outbox::State::kPlanned, at(i), at(i), ""}}, at(i));
     const std::int64_t row = rows->at(0).id;
     outbox::Change sending;
     sending.to = outbox::State::kSending;
@@ -89,11 +88,10 @@ void BM_NextPlanned(benchmark::State& state) {
   if (!ledger) return;
   std::vector<outbox::NewDelivery> rows;
   for (std::int64_t i = 0; i < state.range(0); ++i) {
-    rows.push_back(outbox::NewDelivery{"article-" + std::to_string(i),
-                                       i % 10 == 0 ? "x_main" : "other",
-                                       i >= state.range(0) - 200 ? outbox::State::kPlanned
-                                                                 : outbox::State::kSent,
-                                       at(i), at(i), ""});
+    rows.push_back(outbox::NewDelivery{
+        "article-" + std::to_string(i), i % 10 == 0 ? "x_main" : "other",
+        i >= state.range(0) - 200 ? outbox::State::kPlanned : outbox::State::kSent, at(i), at(i),
+        ""});
   }
   (void)ledger->insert(rows, at(0));  // one transaction
   for (auto _ : state) {

@@ -259,8 +259,7 @@ void Engine::start_account(Account& acc) {
   for (const auto& [id, a] : articles_) {
     auto k = by_article.find(id);
     if (a.status == core::ArticleStatus::kRetracted) {
-      if (k != by_article.end() && k->second.state == State::kSent &&
-          policy.delete_on_retraction) {
+      if (k != by_article.end() && k->second.state == State::kSent && policy.delete_on_retraction) {
         if (auto row = ledger_.get(k->second.id); row) {
           queue_removal(acc, *row);
         } else {
@@ -305,8 +304,7 @@ void Engine::upsert(const core::Article& article) {
 
 void Engine::plan(const core::Article& article) {
   if (article.status == core::ArticleStatus::kRetracted) {
-    return cancel(article.id, std::string(kCancelledPrefix) + "retracted before it went out",
-                  true);
+    return cancel(article.id, std::string(kCancelledPrefix) + "retracted before it went out", true);
   }
   if (article.status == core::ArticleStatus::kDraft) {
     return cancel(article.id, std::string(kCancelledPrefix) + "unpublished before it went out",
@@ -343,10 +341,13 @@ void Engine::plan_for(Account& acc, const core::Article& article) {
     }
     return;
   }
-  NewDelivery n{article.id, policy.name, too_old ? State::kSkipped : State::kPlanned,
-                article.published, now,
-                too_old ? "older than max_age (" + describe(policy.max_age) + ") when it went live"
-                        : ""};
+  NewDelivery n{
+      article.id,
+      policy.name,
+      too_old ? State::kSkipped : State::kPlanned,
+      article.published,
+      now,
+      too_old ? "older than max_age (" + describe(policy.max_age) + ") when it went live" : ""};
   auto created = ledger_.insert({n}, now);
   if (!created) return report(created.error());
   for (const DeliveryRow& row : *created) emit(row, row);
@@ -413,6 +414,13 @@ void Engine::arm(Account& acc, core::MonotonicTime when) {
   });
 }
 
+// The ledger refused a write (disk full, locked too long, or another process changed the row):
+// do not spin on the same row; look again after a while.
+void Engine::retry_later(Account& acc) {
+  acc.repump = false;
+  arm(acc, clock_.monotonic_now() + acc.policy.backoff_base);
+}
+
 void Engine::pump(Account& acc) {
   if (acc.pumping) {
     acc.repump = true;
@@ -469,10 +477,10 @@ void Engine::dispatch_send(Account& acc, DeliveryRow row) {
   if (it == articles_.end() || it->second.status != core::ArticleStatus::kPublished) {
     Change c;
     c.to = State::kSkipped;
-    c.reason = std::string(kCancelledPrefix) +
-               (it == articles_.end() ? "not in the store when its turn came"
-                                      : "not published when its turn came");
-    move(row, c);
+    c.reason = std::string(kCancelledPrefix) + (it == articles_.end()
+                                                    ? "not in the store when its turn came"
+                                                    : "not published when its turn came");
+    if (!move(row, c)) retry_later(acc);
     return;
   }
   const core::Article& article = it->second;
@@ -481,7 +489,7 @@ void Engine::dispatch_send(Account& acc, DeliveryRow row) {
     c.to = State::kPlanned;
     c.next_attempt_at = article.published;
     c.reason = "embargoed until " + core::format_rfc3339(article.published);
-    move(row, c);
+    if (!move(row, c)) retry_later(acc);
     return;
   }
   auto post = acc.connector->compose(article);
@@ -489,7 +497,7 @@ void Engine::dispatch_send(Account& acc, DeliveryRow row) {
     Change c;
     c.to = State::kFailed;
     c.reason = "cannot compose the post: " + post.error().to_string();
-    move(row, c);
+    if (!move(row, c)) return retry_later(acc);
     ++acc.stats.failed;
     return;
   }
@@ -499,10 +507,7 @@ void Engine::dispatch_send(Account& acc, DeliveryRow row) {
   c.mark_maybe_sent = true;
   c.text = post->text;
   auto sending = move(row, c);
-  if (!sending) {  // nothing leaves without its row written
-    acc.repump = false;
-    return arm(acc, clock_.monotonic_now() + acc.policy.backoff_base);
-  }
+  if (!sending) return retry_later(acc);  // nothing leaves without its row written
   acc.repump = false;
 
   struct Call {
@@ -554,12 +559,12 @@ void Engine::dispatch_send(Account& acc, DeliveryRow row) {
   dispatcher_.run(acc.policy.name, std::move(work), std::move(done));
 }
 
-void Engine::on_sent_outcome(const std::string& name, const AccountPolicy& policy,
-                             DeliveryRow row, const core::Article& article, bool found,
-                             Outcome outcome) {
+void Engine::on_sent_outcome(const std::string& name, const AccountPolicy& policy, DeliveryRow row,
+                             const core::Article& article, bool found, Outcome outcome) {
   Account* acc = find_account(name);
   const core::Timestamp now = clock_.now();
-  if (acc && outcome.pause_until && (!acc->pause_until || *acc->pause_until < *outcome.pause_until)) {
+  if (acc && outcome.pause_until &&
+      (!acc->pause_until || *acc->pause_until < *outcome.pause_until)) {
     acc->pause_until = outcome.pause_until;
   }
   AccountStats scratch;
@@ -681,7 +686,8 @@ void Engine::on_removal_outcome(const std::string& name, const AccountPolicy& po
                                 Removal removal, Outcome outcome) {
   Account* acc = find_account(name);
   const core::Timestamp now = clock_.now();
-  if (acc && outcome.pause_until && (!acc->pause_until || *acc->pause_until < *outcome.pause_until)) {
+  if (acc && outcome.pause_until &&
+      (!acc->pause_until || *acc->pause_until < *outcome.pause_until)) {
     acc->pause_until = outcome.pause_until;
   }
   auto give_up = [&](const std::string& why) {
@@ -731,12 +737,11 @@ void Engine::arm_rescan() {
   if (rescan_timer_ != 0) scheduler_.cancel(rescan_timer_);
   rescan_timer_ = 0;
   if (stopping_ || options_.rescan_interval <= nanoseconds(0)) return;
-  rescan_timer_ =
-      scheduler_.call_at(clock_.monotonic_now() + options_.rescan_interval, [this] {
-        rescan_timer_ = 0;
-        rescan();
-        arm_rescan();
-      });
+  rescan_timer_ = scheduler_.call_at(clock_.monotonic_now() + options_.rescan_interval, [this] {
+    rescan_timer_ = 0;
+    rescan();
+    arm_rescan();
+  });
 }
 
 void Engine::rescan() {

@@ -65,7 +65,7 @@ struct AccountStats {
   bool stopped = false;
   std::string stop_reason;
   bool in_flight = false;
-  std::uint64_t attempts = 0;   // publish requests started (a recovery lookup included)
+  std::uint64_t attempts = 0;  // publish requests started (a recovery lookup included)
   std::uint64_t sent = 0;
   std::uint64_t transient = 0;  // transient outcomes (retried or dead)
   std::uint64_t failed = 0;     // permanent outcomes, compose errors and dead deliveries
@@ -136,6 +136,7 @@ class Engine {
   void queue_removal(Account& acc, const DeliveryRow& row);
   void stop_account(Account& acc, const std::string& reason);
   void arm(Account& acc, core::MonotonicTime when);
+  void retry_later(Account& acc);
   void arm_rescan();
   std::optional<DeliveryRow> move(const DeliveryRow& row, const Change& change);
   std::chrono::nanoseconds backoff(const AccountPolicy& policy, int attempts);

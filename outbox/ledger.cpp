@@ -84,9 +84,8 @@ core::Result<DeliveryRow> Ledger::retry(std::int64_t id, core::Timestamp now) {
       break;
     case State::kSent:
     case State::kDeleted:
-      return core::make_error("delivery " + std::to_string(id) + " of article '" +
-                              row->article_id + "' to '" + row->account + "' is " +
-                              to_string(row->state) +
+      return core::make_error("delivery " + std::to_string(id) + " of article '" + row->article_id +
+                              "' to '" + row->account + "' is " + to_string(row->state) +
                               (row->remote_url.empty() ? "" : " (" + row->remote_url + ")") +
                               "; retrying it would post it twice");
     case State::kPlanned:

@@ -39,8 +39,7 @@ bool language_matches(const std::vector<std::string>& wanted, std::string_view l
 
 }  // namespace
 
-bool matches(const Filter& filter, const core::Article& article,
-             const std::string& site_language) {
+bool matches(const Filter& filter, const core::Article& article, const std::string& site_language) {
   return any_term(filter.categories, article.categories) && any_term(filter.tags, article.tags) &&
          any_term(filter.authors, article.authors) &&
          language_matches(filter.languages,

@@ -155,9 +155,8 @@ core::Error SqliteLedger::error(const std::string& what) const {
 
 core::Result<std::unique_ptr<SqliteLedger>> SqliteLedger::open(const std::filesystem::path& path) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
@@ -215,9 +214,9 @@ core::Status SqliteLedger::migrate() {
   for (int v = version; v < kSchemaVersion; ++v) {
     if (auto s = exec(kMigrations[static_cast<std::size_t>(v)]); !s) {
       (void)exec("ROLLBACK");
-      return core::make_error("migration to schema version " + std::to_string(v + 1) +
-                                  " failed: " + s.error().message,
-                              path_);
+      return core::make_error(
+          "migration to schema version " + std::to_string(v + 1) + " failed: " + s.error().message,
+          path_);
     }
   }
   const std::string set = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
@@ -279,8 +278,7 @@ namespace {
 // BEGIN IMMEDIATE ... COMMIT, rolled back unless committed.
 class Transaction {
  public:
-  Transaction(Statement& begin, Statement& commit,
-              Statement& rollback)
+  Transaction(Statement& begin, Statement& commit, Statement& rollback)
       : commit_(commit), rollback_(rollback) {
     Using u(begin);
     begun_ = begin.step() == SQLITE_DONE;
@@ -314,9 +312,9 @@ core::Result<std::optional<AccountRecord>> SqliteLedger::account(const std::stri
   const int rc = s.step();
   if (rc == SQLITE_DONE) return std::optional<AccountRecord>();
   if (rc != SQLITE_ROW) return error("cannot read account '" + name + "'");
-  return std::optional<AccountRecord>(AccountRecord{text_column(s.get(), 0),
-                                                    text_column(s.get(), 1),
-                                                    from_unix_nanos(sqlite3_column_int64(s.get(), 2))});
+  return std::optional<AccountRecord>(
+      AccountRecord{text_column(s.get(), 0), text_column(s.get(), 1),
+                    from_unix_nanos(sqlite3_column_int64(s.get(), 2))});
 }
 
 core::Result<std::vector<DeliveryRow>> SqliteLedger::insert_rows(

@@ -128,8 +128,8 @@ class FakeConnector final : public connectors::Connector {
       o.remote.url = "https://fake.example/" + network_ + "/" + o.remote.id;
     }
     // Without a key the server cannot tell repeats apart: a second post is a duplicate.
-    const std::string slot = recovery_ == Recovery::kLookup ? d.key + "#" + std::to_string(created_)
-                                                            : d.key;
+    const std::string slot =
+        recovery_ == Recovery::kLookup ? d.key + "#" + std::to_string(created_) : d.key;
     posts_[slot] = Post{d.article.id, o.remote};
     return o;
   }

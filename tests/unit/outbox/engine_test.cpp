@@ -230,7 +230,8 @@ TEST_F(EngineTest, ArticlesOlderThanMaxAgeAreNeverPosted) {
   crash();
   clock_.advance(hours(30));
   make_engine();
-  engine_->start({article("while-down", -seconds(hours(2))), article("long-ago", -seconds(hours(29)))});
+  engine_->start(
+      {article("while-down", -seconds(hours(2))), article("long-ago", -seconds(hours(29)))});
   clock_.advance(minutes(5));
   EXPECT_EQ(published_ids(*x_), std::vector<std::string>{"while-down"});
   EXPECT_EQ(row("long-ago").state, State::kSkipped);
@@ -489,7 +490,8 @@ struct CrashCase {
 };
 
 void PrintTo(const CrashCase& c, std::ostream* os) {
-  *os << connectors::to_string(c.recovery) << (c.reached_network ? ", answer lost" : ", never left");
+  *os << connectors::to_string(c.recovery)
+      << (c.reached_network ? ", answer lost" : ", never left");
 }
 
 class CrashRecoveryTest : public EngineTest, public ::testing::WithParamInterface<CrashCase> {};
@@ -543,19 +545,22 @@ TEST_P(CrashRecoveryTest, NoDuplicate) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Recoveries, CrashRecoveryTest,
-    ::testing::Values(CrashCase{Recovery::kLookup, true}, CrashCase{Recovery::kLookup, false},
-                      CrashCase{Recovery::kIdempotencyKey, true},
-                      CrashCase{Recovery::kIdempotencyKey, false},
-                      CrashCase{Recovery::kDeterministicKey, true},
-                      CrashCase{Recovery::kDeterministicKey, false}),
-    [](const ::testing::TestParamInfo<CrashCase>& param_info) {
-      std::string name = param_info.param.recovery == Recovery::kLookup           ? "Lookup"
-                         : param_info.param.recovery == Recovery::kIdempotencyKey ? "IdempotencyKey"
-                                                                            : "DeterministicKey";
-      return name + (param_info.param.reached_network ? "AnswerLost" : "NeverLeft");
-    });
+INSTANTIATE_TEST_SUITE_P(Recoveries, CrashRecoveryTest,
+                         ::testing::Values(CrashCase{Recovery::kLookup, true},
+                                           CrashCase{Recovery::kLookup, false},
+                                           CrashCase{Recovery::kIdempotencyKey, true},
+                                           CrashCase{Recovery::kIdempotencyKey, false},
+                                           CrashCase{Recovery::kDeterministicKey, true},
+                                           CrashCase{Recovery::kDeterministicKey, false}),
+                         [](const ::testing::TestParamInfo<CrashCase>& param_info) {
+                           std::string name =
+                               param_info.param.recovery == Recovery::kLookup ? "Lookup"
+                               : param_info.param.recovery == Recovery::kIdempotencyKey
+                                   ? "IdempotencyKey"
+                                   : "DeterministicKey";
+                           return name +
+                                  (param_info.param.reached_network ? "AnswerLost" : "NeverLeft");
+                         });
 
 TEST_F(EngineTest, LookupThatCannotTellTriesAgainLater) {
   x_->set_recovery(Recovery::kLookup);

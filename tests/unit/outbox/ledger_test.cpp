@@ -185,10 +185,12 @@ TEST_F(LedgerTest, NextPlannedTakesTheOldestDueThenTheEarliestDue) {
   const core::Timestamp t0 = kNow;
   auto rows = ledger_->insert(
       {
-          NewDelivery{"late-due", "x", State::kPlanned, add(t0, seconds(-500)), add(t0, seconds(90)), ""},
+          NewDelivery{"late-due", "x", State::kPlanned, add(t0, seconds(-500)),
+                      add(t0, seconds(90)), ""},
           NewDelivery{"newer", "x", State::kPlanned, add(t0, seconds(-10)), t0, ""},
           NewDelivery{"older", "x", State::kPlanned, add(t0, seconds(-100)), t0, ""},
-          NewDelivery{"soon-due", "x", State::kPlanned, add(t0, seconds(-600)), add(t0, seconds(30)), ""},
+          NewDelivery{"soon-due", "x", State::kPlanned, add(t0, seconds(-600)),
+                      add(t0, seconds(30)), ""},
           NewDelivery{"skipped", "x", State::kSkipped, add(t0, seconds(-900)), t0, "old"},
       },
       t0);
