@@ -5,7 +5,9 @@
 #include <ostream>
 #include <spdlog/logger.h>
 
+#include "connectors/registry.hpp"
 #include "core/clock.hpp"
+#include "daemon/accounts.hpp"
 #include "daemon/feed_service.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/version.hpp"
@@ -45,10 +47,27 @@ int run_check(const CommandLine& cl, std::ostream& out, std::ostream& err) {
     if (d.line > 0) out << ":" << d.line;
     out << ": " << d.message << "\n";
   }
-  out << (cl.config ? *cl.config + ": ok\n" : std::string());
+  // Accounts: each network's options are checked by its connector. Secrets are read only by
+  // serve; check builds the accounts with placeholders.
+  std::size_t account_problems = 0;
+  const connectors::Registry registry = connectors::default_registry();
+  core::SystemClock clock;
+  for (const auto& account : config->accounts) {
+    auto built = build_account(*config, account, registry, clock,
+                               process_environment(config->source.parent_path()),
+                               Secrets::kPlaceholder);
+    if (!built.ok()) {
+      out << built.error().to_string() << "\n";
+      ++account_problems;
+    }
+  }
+  out << (cl.config && account_problems == 0 ? *cl.config + ": ok\n" : std::string());
+  if (!config->accounts.empty())
+    out << config->accounts.size() - account_problems << " account(s) ok, " << account_problems
+        << " problem(s)\n";
   out << result.articles.size() << " articles ok, " << result.diagnostics.size()
       << " problem(s)\n";
-  return result.diagnostics.empty() ? 0 : 1;
+  return result.diagnostics.empty() && account_problems == 0 ? 0 : 1;
 }
 
 int run_render(const CommandLine& cl, std::ostream& out, std::ostream& err) {

@@ -1,7 +1,9 @@
 #pragma once
-// The three commands. Each returns the process exit status.
+// The commands. Each returns the process exit status.
 #include <iosfwd>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,8 @@ struct CommandLine {
   std::optional<std::string> config;
   Overrides overrides;
   std::vector<std::string> positionals;
+  std::map<std::string, std::string> options;  // other flags with a value, e.g. "--account"
+  std::set<std::string> switches;               // flags without a value, e.g. "--json"
 };
 
 // The configuration a command runs with: the file (if any), then the flags. Errors are printed.
@@ -22,5 +26,7 @@ std::optional<Config> resolve_config(const CommandLine& cl, std::ostream& err);
 int run_serve(const CommandLine& cl, std::ostream& out, std::ostream& err);
 int run_check(const CommandLine& cl, std::ostream& out, std::ostream& err);
 int run_render(const CommandLine& cl, std::ostream& out, std::ostream& err);
+int run_preview(const CommandLine& cl, std::ostream& out, std::ostream& err);
+int run_outbox(const CommandLine& cl, std::ostream& out, std::ostream& err);
 
 }  // namespace syndicated::daemon

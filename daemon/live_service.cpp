@@ -107,6 +107,12 @@ void LiveService::log_diagnostics(const std::vector<store::Diagnostic>& diagnost
   metrics_.store_errors.fetch_add(diagnostics.size(), std::memory_order_relaxed);
 }
 
+std::vector<core::Article> LiveService::articles() const {
+  auto all = articles_->articles();
+  default_language(all, config_.site.language);
+  return all;
+}
+
 void LiveService::apply(store::StoreChanges changes, core::MonotonicTime started) {
   log_diagnostics(changes.diagnostics);
   if (changes.upserts.empty() && changes.removed_ids.empty() && table_->size() > 0) {
@@ -114,6 +120,7 @@ void LiveService::apply(store::StoreChanges changes, core::MonotonicTime started
     return;
   }
   default_language(changes.upserts, config_.site.language);
+  if (observer_) observer_->on_articles(changes.upserts, changes.removed_ids);
   auto update = index_->apply(std::move(changes.upserts), std::move(changes.removed_ids),
                               clock_.now());
   publish(update, started);
@@ -208,6 +215,7 @@ core::Status LiveService::reconfigure(const Config& next) {
     auto changes = articles_->rescan();
     log_diagnostics(changes.diagnostics);
     default_language(changes.upserts, config_.site.language);
+    if (observer_) observer_->on_articles(changes.upserts, changes.removed_ids);
     publish(index_->reconfigure(config_.site, config_.feeds, clock_.now()), started);
     publish(index_->reset(std::move(changes.upserts), clock_.now()), started);
   } else {

@@ -31,6 +31,15 @@ class Publisher {
   virtual void publish(std::shared_ptr<const http::ResourceTable> table) = 0;
 };
 
+// Who else wants the store's changes (the syndication engine). Called on the control loop with
+// every applied batch, after the articles were validated and before the feeds are rebuilt.
+class ArticleObserver {
+ public:
+  virtual ~ArticleObserver() = default;
+  virtual void on_articles(const std::vector<core::Article>& upserts,
+                           const std::vector<std::string>& removed_ids) = 0;
+};
+
 class LiveService {
  public:
   // `parallel_for` fans the rendering of one update's documents out (empty: on this thread).
@@ -51,6 +60,11 @@ class LiveService {
   // A new configuration (SIGHUP). Site and feed settings apply at once; settings that need a
   // restart (store path, listen address, threads) are reported and ignored.
   core::Status reconfigure(const Config& next);
+
+  // Later batches also go to `observer` (nullptr: none).
+  void set_observer(ArticleObserver* observer) { observer_ = observer; }
+  // Every article in the store now (a copy), e.g. to start the syndication engine.
+  std::vector<core::Article> articles() const;
 
   const feeds::Snapshot& snapshot() const { return *snapshot_; }
   std::size_t served_documents() const;
@@ -73,6 +87,7 @@ class LiveService {
   spdlog::logger& store_log_;
   spdlog::logger& log_;
   feeds::FeedIndexOptions::ParallelFor parallel_for_;
+  ArticleObserver* observer_ = nullptr;
 
   std::unique_ptr<store::ArticleParser> parser_;
   std::unique_ptr<store::ArticleSet> articles_;

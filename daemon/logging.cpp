@@ -62,7 +62,7 @@ Loggers make_loggers(std::string_view level) {
     logger->flush_on(spdlog::level::trace);
     return logger;
   };
-  return Loggers{make("daemon"), make("store"), make("http")};
+  return Loggers{make("daemon"), make("store"), make("http"), make("outbox")};
 }
 
 void log_skipped(spdlog::logger& log, const std::vector<store::Diagnostic>& diagnostics) {

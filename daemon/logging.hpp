@@ -17,6 +17,7 @@ struct Loggers {
   std::shared_ptr<spdlog::logger> daemon;
   std::shared_ptr<spdlog::logger> store;
   std::shared_ptr<spdlog::logger> http;
+  std::shared_ptr<spdlog::logger> outbox;  // syndication: posts, retries, account alerts
 };
 
 // Log lines go to stderr: human format with a timestamp on a terminal or file; when stderr is

@@ -14,12 +14,14 @@
 #include <ostream>
 #include <spdlog/logger.h>
 
+#include "connectors/registry.hpp"
 #include "core/clock.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/live_service.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/syndication.hpp"
 #include "daemon/systemd.hpp"
 #include "daemon/version.hpp"
 #include "daemon/wiring.hpp"
@@ -38,6 +40,19 @@ class ServerPublisher final : public Publisher {
 
  private:
   http::Server& server_;
+};
+
+// Hands the store's changes to the syndication engine.
+class SyndicationFeed final : public ArticleObserver {
+ public:
+  explicit SyndicationFeed(Syndication& s) : s_(s) {}
+  void on_articles(const std::vector<core::Article>& upserts,
+                   const std::vector<std::string>& removed_ids) override {
+    s_.on_changes(upserts, removed_ids);
+  }
+
+ private:
+  Syndication& s_;
 };
 
 std::string status_line(const LiveService& live) {
@@ -119,6 +134,7 @@ int run_serve(const CommandLine& cl, std::ostream& out, std::ostream& err) {
   http::Server server(server_opts);
   std::atomic<bool> ready{false};
   std::atomic<bool> watcher_ok{false};
+  std::atomic<const Syndication*> syndication_ptr{nullptr};
   server.add_route("/healthz", [&](const http::Request&) {
     http::Response r;
     const bool is_ready = ready.load(std::memory_order_acquire);
@@ -133,8 +149,10 @@ int run_serve(const CommandLine& cl, std::ostream& out, std::ostream& err) {
     http::Response r;
     r.headers = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"},
                  {"Cache-Control", "no-store"}};
-    r.body = std::make_shared<const std::string>(
-        render_metrics(metrics, server.stats(), SYNDICATED_VERSION));
+    std::string text = render_metrics(metrics, server.stats(), SYNDICATED_VERSION);
+    if (const Syndication* s = syndication_ptr.load(std::memory_order_acquire))
+      text += s->metrics_text();
+    r.body = std::make_shared<const std::string>(std::move(text));
     return r;
   });
 
@@ -173,6 +191,27 @@ int run_serve(const CommandLine& cl, std::ostream& out, std::ostream& err) {
     return true;
   };
   open_watcher();
+  // Social accounts: built (secrets read, options checked) before anything is served, so a bad
+  // account is a start-up error, not a silent gap.
+  const connectors::Registry registry = connectors::default_registry();
+  std::unique_ptr<Syndication> syndication;
+  std::unique_ptr<SyndicationFeed> syndication_feed;
+  auto post_to_loop = [&loop](std::function<void()> fn) { loop.post(std::move(fn)); };
+  auto create_syndication = [&](const Config& c) -> core::Status {
+    auto s = Syndication::create(c, registry, clock, loop, post_to_loop, *logs.outbox);
+    if (!s.ok()) return s.error();
+    syndication = std::move(*s);
+    syndication_feed = std::make_unique<SyndicationFeed>(*syndication);
+    syndication_ptr.store(syndication.get(), std::memory_order_release);
+    return core::Ok{};
+  };
+  if (!config.accounts.empty()) {
+    if (auto s = create_syndication(config); !s.ok()) {
+      log.critical("cannot start syndication reason={}", log_value(s.error().to_string()));
+      return 1;
+    }
+  }
+
   ServerPublisher publisher(server);
   // Rendering and compressing the documents of one update use every core (the caller plus
   // N-1 helpers), off the HTTP I/O threads.
@@ -184,6 +223,12 @@ int run_serve(const CommandLine& cl, std::ostream& out, std::ostream& err) {
                    });
   live_ptr = &live;
   live.start();
+  if (syndication) {
+    syndication->start(live.articles());
+    live.set_observer(syndication_feed.get());
+    log.info("syndication started accounts={} ledger={}", syndication->accounts(),
+             log_value(config.outbox.database.string()));
+  }
 
   // The watcher's fd on the loop. If the store directory itself goes away (unmounted, moved),
   // keep serving what we have and try to watch it again every few seconds.
@@ -244,6 +289,8 @@ int run_serve(const CommandLine& cl, std::ostream& out, std::ostream& err) {
     ping();
   }
 
+  bool stopping = false;
+  std::function<void()> wait_idle;
   on_signal = [&](int sig) {
     if (sig == SIGHUP) {
       notifier.notify("RELOADING=1\n" + monotonic_usec_field(clock.monotonic_now()));
@@ -265,8 +312,20 @@ int run_serve(const CommandLine& cl, std::ostream& out, std::ostream& err) {
           (void)apply_overrides(*next, Overrides{});
         }
         (void)live_ptr->reconfigure(*next);
+        if (syndication) {
+          if (auto st = syndication->reconfigure(*next); !st.ok())
+            log.error("reload: accounts unchanged reason={}", log_value(st.error().to_string()));
+        } else if (!next->accounts.empty()) {
+          if (auto st = create_syndication(*next); !st.ok()) {
+            log.error("reload: syndication not started reason={}",
+                      log_value(st.error().to_string()));
+          } else {
+            syndication->start(live_ptr->articles());
+            live_ptr->set_observer(syndication_feed.get());
+          }
+        }
         auto level = spdlog::level::from_str(next->log_level);
-        for (auto* l : {logs.daemon.get(), logs.store.get(), logs.http.get()}) l->set_level(level);
+        for (auto* l : {logs.daemon.get(), logs.store.get(), logs.http.get(), logs.outbox.get()}) l->set_level(level);
         metrics.reloads_ok.fetch_add(1);
         metrics.last_reload_ok_unix.store(clock.now().unix_seconds);
         log.info("reloaded config={}", log_value(*cl.config));
@@ -274,14 +333,34 @@ int run_serve(const CommandLine& cl, std::ostream& out, std::ostream& err) {
       notifier.notify("READY=1\n" + status_line(*live_ptr));
       return;
     }
+    if (stopping) return;
+    stopping = true;
     log.info("shutting down signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
     notifier.notify("STOPPING=1\nSTATUS=Stopping");
-    loop.stop();
+    if (!syndication) {
+      loop.stop();
+      return;
+    }
+    // Posts in flight finish and are recorded (bounded by shutdown_timeout_ms; one that is cut
+    // off stays `sending` in the ledger and is recovered without a duplicate at the next start).
+    syndication->stop();
+    const auto deadline = clock.monotonic_now() + config.shutdown_timeout;
+    wait_idle = [&, deadline] {
+      if (syndication->idle() || clock.monotonic_now() >= deadline) {
+        if (!syndication->idle()) log.warn("stopping with a post in flight; it is recovered at the next start");
+        loop.stop();
+        return;
+      }
+      loop.call_at(clock.monotonic_now() + std::chrono::milliseconds(20), wait_idle);
+    };
+    wait_idle();
   };
 
   loop.run();
   ready.store(false, std::memory_order_release);
+  live.set_observer(nullptr);
   server.stop(config.shutdown_timeout);
+  syndication_ptr.store(nullptr, std::memory_order_release);
   log.info("stopped");
   return 0;
 }
