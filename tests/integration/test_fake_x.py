@@ -24,10 +24,11 @@ SHARED = os.environ.get("SYNDICATED_SHARED_DIR", os.path.join(HERE, "..", "..", 
 CK, CS, TOKEN, TS = "fake-ck", "fake-cs", "1590000000000000001-tok", "fake-ts"
 
 
-def authorization(method, url, consumer_key=CK, consumer_secret=CS, nonce=None, form=None):
+def authorization(method, url, consumer_key=CK, consumer_secret=CS, nonce=None, form=None,
+                  timestamp=None):
     parts = urlsplit(url)
     oauth = {"oauth_consumer_key": consumer_key, "oauth_nonce": nonce or uuid.uuid4().hex,
-             "oauth_signature_method": "HMAC-SHA1", "oauth_timestamp": str(int(time.time())),
+             "oauth_signature_method": "HMAC-SHA1", "oauth_timestamp": str(timestamp or int(time.time())),
              "oauth_token": TOKEN, "oauth_version": "1.0"}
     params = list(oauth.items()) + parse_qsl(parts.query, keep_blank_values=True) + (form or [])
     base = "https://%s%s" % (parts.netloc, parts.path)
@@ -168,8 +169,9 @@ class FakeX(unittest.TestCase):
         conn.request("GET", "/2/users/me?x=2", headers={"Authorization": authorization("GET", url)})
         self.assertEqual(conn.getresponse().status, 401)
         conn.close()
-        self.assertEqual(self.tweet("first", nonce="same-nonce")[0], 201)
-        self.assertEqual(self.tweet("second", nonce="same-nonce")[0], 401)
+        # A nonce is unique per timestamp.
+        self.assertEqual(self.tweet("first", nonce="same-nonce", timestamp=1767225600)[0], 201)
+        self.assertEqual(self.tweet("second", nonce="same-nonce", timestamp=1767225600)[0], 401)
         self.assertEqual(len(self.control("GET", "/_fake/tweets")["tweets"]), 1)
 
     def test_rejects_over_length_text(self):

@@ -27,6 +27,8 @@ Control endpoints (no OAuth), for tests:
                         and "method" to match, "body", "headers"), or {"delay_ms": 500, ...}
   POST /_fake/rate      {"limit": 3, "window": 900}: new rate-limit window, counters reset
   POST /_fake/reset     forget tweets, media, failures, requests, counters and /_fake/rate
+  GET  /_fake/image?type=image/png&size=N   N bytes (PNG signature first) of that type, to stand
+                        in for a newsroom's lead image
 
 With --state FILE, tweets and uploads are written there after each change and read at start, so
 the fake survives a restart. Python stdlib only.
@@ -393,6 +395,11 @@ def make_handler(state):
                 data = json.loads(body) if body else {}
             except ValueError:
                 return self.send_json(400, {"error": "body is not JSON"})
+            if path == "/_fake/image" and self.command == "GET":
+                q = dict(parse_qsl(urlsplit(self.path).query))
+                size = int(q.get("size", "1024"))
+                data = (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * (size // 256 + 1))[:size]
+                return self.send_bytes(200, data, q.get("type", "image/png"))
             with state.lock:
                 if path == "/_fake/tweets" and self.command == "GET":
                     return self.send_json(200, {"tweets": list(state.tweets), "user": USER})
