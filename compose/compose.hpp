@@ -102,8 +102,8 @@ struct Fields {
   std::string summary;
   std::string url;
   std::vector<std::string> hashtags;  // without '#'
-  std::string author;    // "A, B"
-  std::string category;  // the first category's name
+  std::string author;                 // "A, B"
+  std::string category;               // the first category's name
   std::string site;
 };
 Fields fields_from(const core::Article& article, std::string_view site_name, bool with_hashtags);

@@ -13,7 +13,7 @@
 namespace syndicated::compose {
 namespace {
 
-constexpr std::array<std::string_view, 7> kFieldNames = {"title",  "summary",  "url",    "hashtags",
+constexpr std::array<std::string_view, 7> kFieldNames = {"title",  "summary",  "url", "hashtags",
                                                          "author", "category", "site"};
 constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // U+2026
 // A word boundary is used when it keeps at least this share (in tenths) of the graphemes the
@@ -49,8 +49,8 @@ void trim_cut(std::string& s) {
   for (bool again = true; again && !s.empty();) {
     again = false;
     const char last = s.back();
-    if (is_space(last) || last == ',' || last == ';' || last == ':' || last == '-' ||
-        last == '(' || last == '[' || last == '"' || last == '\'' || last == '/') {
+    if (is_space(last) || last == ',' || last == ';' || last == ':' || last == '-' || last == '(' ||
+        last == '[' || last == '"' || last == '\'' || last == '/') {
       s.pop_back();
       again = true;
       continue;
@@ -123,7 +123,8 @@ struct State {
 
 // The longest prefix of `value` (cut as described above, with "…") for which fits() holds;
 // `value` itself when it fits; empty when no prefix does.
-std::string best_cut(const std::string& value, const std::function<bool(const std::string&)>& fits) {
+std::string best_cut(const std::string& value,
+                     const std::function<bool(const std::string&)>& fits) {
   if (value.empty() || fits(value)) return value;
   const auto g = detail::grapheme_boundaries(value);
   auto candidate = [&](std::size_t bytes) {
@@ -211,9 +212,9 @@ core::Result<Template> Template::parse(std::string_view text, std::string where)
       }
       const auto close = text.find('}', i + 1);
       if (close == std::string_view::npos) {
-        return core::make_error("unclosed '{' at offset " + std::to_string(i) +
-                                    " (write '{{' for a literal brace)",
-                                t.where_);
+        return core::make_error(
+            "unclosed '{' at offset " + std::to_string(i) + " (write '{{' for a literal brace)",
+            t.where_);
       }
       const std::string_view name = text.substr(i + 1, close - i - 1);
       bool known = false;
@@ -234,9 +235,9 @@ core::Result<Template> Template::parse(std::string_view text, std::string where)
         i += 2;
         continue;
       }
-      return core::make_error("unmatched '}' at offset " + std::to_string(i) +
-                                  " (write '}}' for a literal brace)",
-                              t.where_);
+      return core::make_error(
+          "unmatched '}' at offset " + std::to_string(i) + " (write '}}' for a literal brace)",
+          t.where_);
     } else {
       literal += c;
       ++i;
@@ -323,7 +324,8 @@ core::Result<Rendered> Template::render(const Fields& fields, const TextRules& r
   if (fits(s)) return build(s);
   const Rendered shortest = build(s);
   return core::make_error("the post cannot fit " + rules.name() + " (limit " +
-                              std::to_string(rules.limit()) + "): even without summary, title "
+                              std::to_string(rules.limit()) +
+                              "): even without summary, title "
                               "and hashtags it measures " +
                               std::to_string(rules.measure(shortest.text)),
                           where_);

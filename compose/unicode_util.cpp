@@ -50,8 +50,7 @@ icu::BreakIterator& iterator(bool words) {
   if (!slot) {
     UErrorCode status = U_ZERO_ERROR;
     slot.reset(words ? icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status)
-                     : icu::BreakIterator::createCharacterInstance(icu::Locale::getRoot(),
-                                                                   status));
+                     : icu::BreakIterator::createCharacterInstance(icu::Locale::getRoot(), status));
     if (U_FAILURE(status) || !slot) std::abort();  // ICU data missing: a broken installation
   }
   return *slot;

@@ -8,10 +8,10 @@ namespace {
 
 const std::string kFamily =
     "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7\xE2\x80\x8D\xF0\x9F"
-    "\x91\xA6";                                                        // 👨‍👩‍👧‍👦
-const std::string kFlagAz = "\xF0\x9F\x87\xA6\xF0\x9F\x87\xBF";        // 🇦🇿
-const std::string kEDecomposed = "e\xCC\x81";                          // e + U+0301
-const std::string kEComposed = "\xC3\xA9";                             // é
+    "\x91\xA6";                                                  // 👨‍👩‍👧‍👦
+const std::string kFlagAz = "\xF0\x9F\x87\xA6\xF0\x9F\x87\xBF";  // 🇦🇿
+const std::string kEDecomposed = "e\xCC\x81";                    // e + U+0301
+const std::string kEComposed = "\xC3\xA9";                       // é
 
 TEST(Graphemes, Counts) {
   EXPECT_EQ(grapheme_count(""), 0u);

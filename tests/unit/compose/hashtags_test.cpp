@@ -16,10 +16,12 @@ core::Article article() {
   a.url = "https://www.azernews.az/a1";
   a.language = "en";
   a.categories = {{"Politics", "politics"}, {"Siyasət", "siyaset"}};
-  a.tags = {{"Foreign policy", "foreign-policy"}, {"COVID-19", "covid-19"},
+  a.tags = {{"Foreign policy", "foreign-policy"},
+            {"COVID-19", "covid-19"},
             {"politics", "politics"},  // duplicate of the category, other case
             {"2024", "2024"},          // digits only: X does not link it
-            {"Политика", "politika"}, {"!!!", "x"}};
+            {"Политика", "politika"},
+            {"!!!", "x"}};
   a.authors = {{"Aygün Əliyeva", "aygun", "", ""}, {"John Smith", "john", "", ""}};
   return a;
 }

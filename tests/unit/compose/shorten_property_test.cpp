@@ -12,15 +12,37 @@ namespace syndicated::compose {
 namespace {
 
 const std::vector<std::string> kWords = {
-    "the", "government", "announced", "budget", "reform", "on", "Tuesday",
-    "Azərbaycan", "Prezidenti", "İlham", "Əliyev", "şəhər", "ölkə", "iqtisadiyyat", "qəbul",
-    "Президент", "Азербайджана", "встреча", "экономика", "с", "делегацией",
-    "\xF0\x9F\x87\xA6\xF0\x9F\x87\xBF",                                           // 🇦🇿
-    "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x92\xBB",                               // 👨‍💻
-    "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD",                                           // 👍🏽
-    "\xE2\x9D\xA4\xEF\xB8\x8F",                                                   // ❤️
-    "Cafe\xCC\x81",                                                               // decomposed
-    "日本語", "2024", "—", "(AZƏRTAC)", "example.com/x"};
+    "the",
+    "government",
+    "announced",
+    "budget",
+    "reform",
+    "on",
+    "Tuesday",
+    "Azərbaycan",
+    "Prezidenti",
+    "İlham",
+    "Əliyev",
+    "şəhər",
+    "ölkə",
+    "iqtisadiyyat",
+    "qəbul",
+    "Президент",
+    "Азербайджана",
+    "встреча",
+    "экономика",
+    "с",
+    "делегацией",
+    "\xF0\x9F\x87\xA6\xF0\x9F\x87\xBF",              // 🇦🇿
+    "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x92\xBB",  // 👨‍💻
+    "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD",              // 👍🏽
+    "\xE2\x9D\xA4\xEF\xB8\x8F",                      // ❤️
+    "Cafe\xCC\x81",                                  // decomposed
+    "日本語",
+    "2024",
+    "—",
+    "(AZƏRTAC)",
+    "example.com/x"};
 const std::vector<std::string> kUrls = {
     "https://www.azernews.az/nation/215432.html",
     "https://report.az/en/politics/a-very-long-slug-for-an-article-about-the-budget-vote/",
@@ -55,8 +77,7 @@ void expect_clean_cuts(const std::string& text, const std::vector<std::string>& 
         for (std::size_t k = at; k > 0 && !ok; --k) {
           const std::string kept = line.substr(at - k, k);
           if (f.rfind(kept, 0) == 0 && kept.size() < f.size() &&
-              grapheme_count(kept) + grapheme_count(f.substr(kept.size())) ==
-                  grapheme_count(f)) {
+              grapheme_count(kept) + grapheme_count(f.substr(kept.size())) == grapheme_count(f)) {
             ok = true;
           }
         }

@@ -161,7 +161,7 @@ TEST(TemplateRender, ErrorWhenTheUrlAloneDoesNotFit) {
 TEST(TemplateRender, GraphemeCutsKeepClustersWhole) {
   const std::string family =
       "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";  // 👨‍👩‍👧
-  const std::string flag = "\xF0\x9F\x87\xA6\xF0\x9F\x87\xBF";                       // 🇦🇿
+  const std::string flag = "\xF0\x9F\x87\xA6\xF0\x9F\x87\xBF";                     // 🇦🇿
   const std::string combining = "a\xCC\x8A\xCC\x81";  // a + ring + acute (NFC: ǻ)
   for (const std::string& unit : {family, flag, combining, std::string("ə"), std::string("ж")}) {
     std::string summary;
@@ -199,9 +199,9 @@ TEST(TemplateRender, RussianSummaryCutOnWordBoundary) {
   const std::string before = r->text.substr(0, cut);
   const auto space = before.rfind(' ');
   const std::string last_word = before.substr(space + 1);
-  EXPECT_NE(std::string(" Переговоры прошли в конструктивной атмосфере ")
-                .find(" " + last_word + " "),
-            std::string::npos)
+  EXPECT_NE(
+      std::string(" Переговоры прошли в конструктивной атмосфере ").find(" " + last_word + " "),
+      std::string::npos)
       << last_word;
   expect_spans_exact(*r);
 }

@@ -2,11 +2,10 @@
 // Helpers shared by the compose tests.
 #include <cstddef>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace syndicated::compose::test {
 
