@@ -147,9 +147,9 @@ std::string signing_key(std::string_view consumer_secret, std::string_view token
 std::string hmac_sha1(std::string_view key, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
-  const unsigned char* ok =
-      HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data(), &length);
+  const unsigned char* ok = HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
+                                 reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                                 digest.data(), &length);
   if (ok == nullptr) {  // a broken OpenSSL is a broken invariant: crash loudly
     std::fputs("syndicated: HMAC-SHA1 failed\n", stderr);
     std::abort();

@@ -46,8 +46,7 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
 }
 
 bool all_digits(std::string_view s) {
-  return !s.empty() &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // x-rate-limit-reset: unix seconds.
@@ -60,7 +59,8 @@ std::optional<core::Timestamp> rate_limit_reset(const http::ClientResponse& r) {
 }
 
 // Retry-After: delay-seconds or an HTTP-date.
-std::optional<core::Timestamp> retry_after(const http::ClientResponse& r, const core::Clock& clock) {
+std::optional<core::Timestamp> retry_after(const http::ClientResponse& r,
+                                           const core::Clock& clock) {
   auto v = header(r, "retry-after");
   if (!v) return std::nullopt;
   if (auto n = parse_int(*v)) return core::Timestamp{clock.now().unix_seconds + *n, 0, 0};
@@ -93,7 +93,8 @@ std::string error_message(const std::string& body) {
     }
     if (!joined.empty()) return joined;
     for (const char* key : {"detail", "title", "error"}) {
-      if (auto it = j.find(key); it != j.end() && it->is_string() && !it->get<std::string>().empty())
+      if (auto it = j.find(key);
+          it != j.end() && it->is_string() && !it->get<std::string>().empty())
         return it->get<std::string>();
     }
   }
@@ -190,8 +191,10 @@ core::Result<std::unique_ptr<XConnector>> XConnector::create(const AccountSettin
       auto n = parse_int(option.value);
       if (!n || *n < 5 || *n > 100) {
         return core::make_error(
-            account + "option 'lookup_count' must be a number from 5 to 100 (X's max_results), "
-                      "not '" + option.value + "'",
+            account +
+                "option 'lookup_count' must be a number from 5 to 100 (X's max_results), "
+                "not '" +
+                option.value + "'",
             option.where);
       }
       options.lookup_count = static_cast<std::size_t>(*n);
@@ -203,11 +206,11 @@ core::Result<std::unique_ptr<XConnector>> XConnector::create(const AccountSettin
   }
   if (!settings.base_url.empty()) {
     auto split = split_url(settings.base_url);
-    if (!split || (split->base_url.rfind("https://", 0) != 0 &&
-                   split->base_url.rfind("http://", 0) != 0)) {
-      return core::make_error(account + "base_url '" + settings.base_url +
-                                  "' is not an absolute http(s) URL",
-                              settings.where);
+    if (!split ||
+        (split->base_url.rfind("https://", 0) != 0 && split->base_url.rfind("http://", 0) != 0)) {
+      return core::make_error(
+          account + "base_url '" + settings.base_url + "' is not an absolute http(s) URL",
+          settings.where);
     }
   }
   auto tmpl = compose::Template::parse(
@@ -255,8 +258,7 @@ core::Result<Post> XConnector::compose(const core::Article& article) const {
 core::Result<http::ClientResponse> XConnector::send_signed(Exchange& ex, std::string method,
                                                            std::string url, std::string body,
                                                            std::string content_type) {
-  auto signature =
-      sign(credentials_, method, url, {}, nonces_(), clock_.now().unix_seconds);
+  auto signature = sign(credentials_, method, url, {}, nonces_(), clock_.now().unix_seconds);
   if (!signature) return signature.error();
   http::ClientRequest request;
   request.method = std::move(method);
@@ -309,7 +311,8 @@ Outcome XConnector::failure(const core::Result<http::ClientResponse>& response,
     return make(Kind::kPermanent,
                 with_detail("X answered " + status + on + " without the expected data", detail));
   }
-  return make(Kind::kPermanent, with_detail("X rejected the request (" + status + ")" + on, detail));
+  return make(Kind::kPermanent,
+              with_detail("X rejected the request (" + status + ")" + on, detail));
 }
 
 std::string XConnector::redact(std::string text) const {
@@ -396,8 +399,8 @@ XConnector::Upload XConnector::attach_image(const core::Image& image, Exchange& 
   if (uploaded && uploaded->status >= 200 && uploaded->status < 300) {
     json j = json::parse(uploaded->body, nullptr, false);
     const json* id = nullptr;
-    if (j.is_object() && j.contains("data") && j["data"].is_object() &&
-        j["data"].contains("id") && j["data"]["id"].is_string()) {
+    if (j.is_object() && j.contains("data") && j["data"].is_object() && j["data"].contains("id") &&
+        j["data"]["id"].is_string()) {
       id = &j["data"]["id"];
     }
     if (id != nullptr && all_digits(id->get<std::string>())) {
@@ -439,12 +442,12 @@ Outcome XConnector::publish_once(const Delivery& delivery, Exchange& ex) {
     }
   }
 
-  auto response = send_signed(ex, "POST", base_url_ + "/2/tweets", request.dump(),
-                              "application/json");
+  auto response =
+      send_signed(ex, "POST", base_url_ + "/2/tweets", request.dump(), "application/json");
   if (response && response->status >= 200 && response->status < 300) {
     json j = json::parse(response->body, nullptr, false);
-    if (j.is_object() && j.contains("data") && j["data"].is_object() &&
-        j["data"].contains("id") && j["data"]["id"].is_string()) {
+    if (j.is_object() && j.contains("data") && j["data"].is_object() && j["data"].contains("id") &&
+        j["data"]["id"].is_string()) {
       Outcome o;
       o.kind = Kind::kSent;
       o.remote.id = j["data"]["id"].get<std::string>();
@@ -491,8 +494,8 @@ Outcome XConnector::find_once(const Delivery& delivery, Exchange& ex) {
   }
 
   auto timeline = send_signed(ex, "GET",
-                              base_url_ + "/2/users/" + *user_id + "/tweets?max_results=" +
-                                  std::to_string(options_.lookup_count) +
+                              base_url_ + "/2/users/" + *user_id +
+                                  "/tweets?max_results=" + std::to_string(options_.lookup_count) +
                                   "&tweet.fields=entities,created_at");
   if (!timeline || timeline->status != 200) return failure(timeline, "timeline lookup");
   json j = json::parse(timeline->body, nullptr, false);
@@ -500,8 +503,8 @@ Outcome XConnector::find_once(const Delivery& delivery, Exchange& ex) {
   if (!j.contains("data")) {
     // No tweets at all ({"meta":{"result_count":0}}), or an error object for the user.
     if (j.contains("errors")) {
-      return make(Kind::kPermanent, "X could not read the account's posts: " +
-                                        error_message(timeline->body));
+      return make(Kind::kPermanent,
+                  "X could not read the account's posts: " + error_message(timeline->body));
     }
     return make(Kind::kNotFound, "no recent post links the article");
   }
@@ -518,7 +521,8 @@ Outcome XConnector::find_once(const Delivery& delivery, Exchange& ex) {
       for (const auto& u : *urls) {
         if (!u.is_object()) continue;
         for (const char* key : {"expanded_url", "unwound_url"}) {
-          if (u.contains(key) && u[key].is_string() && url_key(u[key].get<std::string>()) == wanted) {
+          if (u.contains(key) && u[key].is_string() &&
+              url_key(u[key].get<std::string>()) == wanted) {
             Outcome o;
             o.kind = Kind::kSent;
             o.remote.id = tweet["id"].get<std::string>();

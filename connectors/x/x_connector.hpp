@@ -73,8 +73,8 @@ class XConnector final : public Connector {
   XConnector(const AccountSettings& settings, const ConnectorContext& context,
              compose::Template text_template, XOptions options, NonceSource nonces);
 
-  core::Result<http::ClientResponse> send_signed(Exchange& ex, std::string method,
-                                                 std::string url, std::string body = {},
+  core::Result<http::ClientResponse> send_signed(Exchange& ex, std::string method, std::string url,
+                                                 std::string body = {},
                                                  std::string content_type = {});
   Outcome publish_once(const Delivery& delivery, Exchange& ex);
   Outcome find_once(const Delivery& delivery, Exchange& ex);

@@ -1,5 +1,5 @@
-// OAuth 1.0a against the documented vectors (shared/testdata/social/x-oauth1-signature-vectors.json)
-// and the percent-encoding rules.
+// OAuth 1.0a against the documented vectors
+// (shared/testdata/social/x-oauth1-signature-vectors.json) and the percent-encoding rules.
 #include "connectors/x/oauth1.hpp"
 
 #include <gtest/gtest.h>
@@ -35,22 +35,22 @@ std::string hex(std::string_view bytes) {
 TEST(OAuth1, ReproducesEveryDocumentedVector) {
   auto doc = load_vectors();
   const auto& in = doc["inputs"];
-  OAuthCredentials creds{in["oauth_consumer_key"], in["oauth_consumer_secret"],
-                         in["oauth_token"], in["oauth_token_secret"]};
+  OAuthCredentials creds{in["oauth_consumer_key"], in["oauth_consumer_secret"], in["oauth_token"],
+                         in["oauth_token_secret"]};
   Params body;
   for (const auto& [k, v] : in["body_params_form_urlencoded"].items()) {
     body.emplace_back(k, v.get<std::string>());
   }
   std::string query;
   for (const auto& [k, v] : in["query_params"].items()) {
-    query += (query.empty() ? "?" : "&") + percent_encode(k) + "=" + percent_encode(v.get<std::string>());
+    query += (query.empty() ? "?" : "&") + percent_encode(k) + "=" +
+             percent_encode(v.get<std::string>());
   }
   ASSERT_EQ(doc["vectors"].size(), 3u);
   for (const auto& v : doc["vectors"]) {
     SCOPED_TRACE(v["name"].get<std::string>());
-    auto s = sign(creds, in["method"].get<std::string>(),
-                  v["base_url"].get<std::string>() + query, body,
-                  in["oauth_nonce"].get<std::string>(),
+    auto s = sign(creds, in["method"].get<std::string>(), v["base_url"].get<std::string>() + query,
+                  body, in["oauth_nonce"].get<std::string>(),
                   std::stoll(in["oauth_timestamp"].get<std::string>()));
     ASSERT_TRUE(s.ok()) << s.error().to_string();
     EXPECT_EQ(s->parameter_string, v["expected_parameter_string"]);

@@ -75,7 +75,8 @@ struct Fixture : ::testing::Test {
   Post post;
 
   std::unique_ptr<XConnector> make(AccountSettings s = settings()) {
-    auto c = XConnector::create(s, context, [this] { return "nonce" + std::to_string(++nonce_counter); });
+    auto c = XConnector::create(s, context,
+                                [this] { return "nonce" + std::to_string(++nonce_counter); });
     EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().to_string());
     return c.ok() ? std::move(*c) : nullptr;
   }
@@ -93,21 +94,23 @@ std::string tweet_created(const std::string& id) {
 
 std::string timeline_with(const std::string& id, const std::string& expanded,
                           const char* key = "expanded_url") {
-  json url = {{"start", 35}, {"end", 58}, {"url", "https://t.co/abcdef1234"},
+  json url = {{"start", 35},
+              {"end", 58},
+              {"url", "https://t.co/abcdef1234"},
               {"display_url", "news.example.az/politics…"}};
   url[key] = expanded;
-  return json{{"data",
-               {{{"id", "1700000000000000009"},
-                 {"text", "Something else https://t.co/zzz"},
-                 {"entities",
-                  {{"urls",
-                    {{{"url", "https://t.co/zzz"},
-                      {"expanded_url", "https://news.example.az/other"}}}}}}},
-                {{"id", id},
-                 {"text", "Parliament passes the 2026 budget\n\nhttps://t.co/abcdef1234"},
-                 {"created_at", "2026-01-01T00:00:00.000Z"},
-                 {"entities", {{"urls", {url}}}}}}},
-              {"meta", {{"result_count", 2}}}}
+  return json{
+      {"data",
+       {{{"id", "1700000000000000009"},
+         {"text", "Something else https://t.co/zzz"},
+         {"entities",
+          {{"urls",
+            {{{"url", "https://t.co/zzz"}, {"expanded_url", "https://news.example.az/other"}}}}}}},
+        {{"id", id},
+         {"text", "Parliament passes the 2026 budget\n\nhttps://t.co/abcdef1234"},
+         {"created_at", "2026-01-01T00:00:00.000Z"},
+         {"entities", {{"urls", {url}}}}}}},
+      {"meta", {{"result_count", 2}}}}
       .dump();
 }
 
@@ -152,7 +155,9 @@ TEST_F(Fixture, UploadsTheLeadImageThenAttachesItsMediaId) {
   post.image = art.images[0];
   const std::string jpeg = std::string("\xFF\xD8\xFF\xE0", 4) + std::string(1000, 'j') + "\xFF\xD9";
   http.push(200, jpeg, {{"Content-Type", "image/jpeg"}});
-  http.push(200, R"({"data":{"id":"1880028106020515840","media_key":"3_1880028106020515840","size":1006}})");
+  http.push(
+      200,
+      R"({"data":{"id":"1880028106020515840","media_key":"3_1880028106020515840","size":1006}})");
   http.push(201, tweet_created("1800000000000000002"));
   Outcome o = x->publish(delivery());
   ASSERT_EQ(o.kind, Kind::kSent) << o.reason;
@@ -175,8 +180,8 @@ TEST_F(Fixture, UploadsTheLeadImageThenAttachesItsMediaId) {
   EXPECT_THAT(mp, HasSubstr("Content-Disposition: form-data; name=\"media_category\"\r\n\r\n"
                             "tweet_image\r\n"));
   EXPECT_THAT(mp, HasSubstr("Content-Disposition: form-data; name=\"media\"; filename=\"image\"\r\n"
-                            "Content-Type: image/jpeg\r\n\r\n" + jpeg + "\r\n--" + boundary +
-                            "--\r\n"));
+                            "Content-Type: image/jpeg\r\n\r\n" +
+                            jpeg + "\r\n--" + boundary + "--\r\n"));
   EXPECT_THAT(*header_of(reqs[1], "Authorization"), StartsWith("OAuth "));
 
   EXPECT_EQ(reqs[2].url, "https://api.x.com/2/tweets");
@@ -265,21 +270,53 @@ TEST_F(Fixture, ClassifiesEveryAnswer) {
   const Case cases[] = {
       {"500", 500, "{}", {}, Kind::kTransient, "500"},
       {"503", 503, R"({"title":"Service Unavailable","status":503})", {}, Kind::kTransient, "503"},
-      {"429", 429, R"({"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429})",
-       {{"x-rate-limit-reset", "1767226500"}, {"x-rate-limit-remaining", "0"}}, Kind::kTransient, "429"},
-      {"401", 401, R"({"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"})",
-       {}, Kind::kStopAccount, "X rejected the credentials (401): reconnect the account"},
-      {"402", 402, R"({"title":"CreditsDepleted","detail":"Your enrolled account does not have any credits","type":"https://api.twitter.com/2/problems/credits"})",
-       {}, Kind::kStopAccount, "X API credits exhausted (402)"},
-      {"403 duplicate", 403, R"({"detail":"You are not allowed to create a Tweet with duplicate content.","type":"about:blank","title":"Forbidden","status":403})",
-       {}, Kind::kPermanent, "You are not allowed to create a Tweet with duplicate content."},
-      {"403 other", 403, R"({"detail":"You are not permitted to perform this action.","type":"about:blank","title":"Forbidden","status":403})",
-       {}, Kind::kPermanent, "You are not permitted to perform this action."},
-      {"400 problem", 400, R"({"detail":"Your Tweet text is too long. For more information on how Twitter determines text length see https://github.com/twitter/twitter-text.","type":"about:blank","title":"Bad Request","status":400})",
-       {}, Kind::kPermanent, "Your Tweet text is too long."},
-      {"400 errors", 400, R"({"errors":[{"parameters":{"media.media_ids":["1"]},"message":"Your media IDs are invalid."}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"})",
-       {}, Kind::kPermanent, "Your media IDs are invalid."},
-      {"413 not json", 413, "<html>Request Entity Too Large</html>", {}, Kind::kPermanent,
+      {"429",
+       429,
+       R"({"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429})",
+       {{"x-rate-limit-reset", "1767226500"}, {"x-rate-limit-remaining", "0"}},
+       Kind::kTransient,
+       "429"},
+      {"401",
+       401,
+       R"({"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"})",
+       {},
+       Kind::kStopAccount,
+       "X rejected the credentials (401): reconnect the account"},
+      {"402",
+       402,
+       R"({"title":"CreditsDepleted","detail":"Your enrolled account does not have any credits","type":"https://api.twitter.com/2/problems/credits"})",
+       {},
+       Kind::kStopAccount,
+       "X API credits exhausted (402)"},
+      {"403 duplicate",
+       403,
+       R"({"detail":"You are not allowed to create a Tweet with duplicate content.","type":"about:blank","title":"Forbidden","status":403})",
+       {},
+       Kind::kPermanent,
+       "You are not allowed to create a Tweet with duplicate content."},
+      {"403 other",
+       403,
+       R"({"detail":"You are not permitted to perform this action.","type":"about:blank","title":"Forbidden","status":403})",
+       {},
+       Kind::kPermanent,
+       "You are not permitted to perform this action."},
+      {"400 problem",
+       400,
+       R"({"detail":"Your Tweet text is too long. For more information on how Twitter determines text length see https://github.com/twitter/twitter-text.","type":"about:blank","title":"Bad Request","status":400})",
+       {},
+       Kind::kPermanent,
+       "Your Tweet text is too long."},
+      {"400 errors",
+       400,
+       R"({"errors":[{"parameters":{"media.media_ids":["1"]},"message":"Your media IDs are invalid."}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"})",
+       {},
+       Kind::kPermanent,
+       "Your media IDs are invalid."},
+      {"413 not json",
+       413,
+       "<html>Request Entity Too Large</html>",
+       {},
+       Kind::kPermanent,
        "Request Entity Too Large"},
   };
   for (const auto& c : cases) {
@@ -329,7 +366,8 @@ TEST_F(Fixture, RateLimitHintsBecomeRetryAtAndPauseUntil) {
 TEST_F(Fixture, ExhaustedWindowOnSuccessPausesTheAccount) {
   auto x = make();
   http.push(201, tweet_created("14"),
-            {{"x-rate-limit-limit", "100"}, {"x-rate-limit-remaining", "0"},
+            {{"x-rate-limit-limit", "100"},
+             {"x-rate-limit-remaining", "0"},
              {"x-rate-limit-reset", "1767226000"}});
   Outcome o = x->publish(delivery());
   ASSERT_EQ(o.kind, Kind::kSent);
@@ -337,8 +375,8 @@ TEST_F(Fixture, ExhaustedWindowOnSuccessPausesTheAccount) {
   ASSERT_TRUE(o.pause_until);
   EXPECT_EQ(o.pause_until->unix_seconds, 1767226000);
 
-  http.push(201, tweet_created("15"), {{"x-rate-limit-remaining", "7"},
-                                       {"x-rate-limit-reset", "1767226000"}});
+  http.push(201, tweet_created("15"),
+            {{"x-rate-limit-remaining", "7"}, {"x-rate-limit-reset", "1767226000"}});
   EXPECT_FALSE(x->publish(delivery()).pause_until);
 }
 
@@ -350,9 +388,9 @@ TEST_F(Fixture, ReasonsNeverCarrySecrets) {
     resp.status = 400;
     std::string auth;
     for (const auto& h : r.headers) auth += h.name + ": " + h.value + " ";
-    resp.body = json{{"detail", "bad request " + auth + " secret=" + kConsumerSecret + "&" +
-                                    kTokenSecret}}
-                    .dump();
+    resp.body =
+        json{{"detail", "bad request " + auth + " secret=" + kConsumerSecret + "&" + kTokenSecret}}
+            .dump();
     return resp;
   });
   Outcome o = x->publish(delivery());
@@ -438,7 +476,8 @@ TEST_F(Fixture, DuplicateWhileRecoveringMeansTheEarlierAttemptLanded) {
 TEST_F(Fixture, FindMatchesExpandedOrUnwoundUrlNotTheText) {
   auto x = make();
   http.push(200, R"({"data":{"id":"99"}})");
-  http.push(200, timeline_with("1800000000000000005", "https://NEWS.example.az/politics/budget-2026/"));
+  http.push(200,
+            timeline_with("1800000000000000005", "https://NEWS.example.az/politics/budget-2026/"));
   Outcome o = x->find(delivery());
   ASSERT_EQ(o.kind, Kind::kSent) << o.reason;
   EXPECT_EQ(o.remote.id, "1800000000000000005");
@@ -449,7 +488,8 @@ TEST_F(Fixture, FindMatchesExpandedOrUnwoundUrlNotTheText) {
   EXPECT_EQ(o.remote.id, "1800000000000000006");
   EXPECT_EQ(http.requests().size(), 3u) << "users/me is asked once";
 
-  http.push(200, timeline_with("1800000000000000007", "https://news.example.az/politics/budget-2025"));
+  http.push(200,
+            timeline_with("1800000000000000007", "https://news.example.az/politics/budget-2025"));
   EXPECT_EQ(x->find(delivery()).kind, Kind::kNotFound);
 
   http.push(200, R"({"meta":{"result_count":0}})");

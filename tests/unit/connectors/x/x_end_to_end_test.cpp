@@ -42,10 +42,11 @@ class FakeX {
     const std::string script =
         std::string(SYNDICATED_SOURCE_DIR) + "/tests/integration/fakes/fake_x.py";
     const std::string port_file = (dir_ / "port").string();
-    std::vector<std::string> args = {"/usr/bin/python3", script, "--certs", (dir_ / "certs").string(),
-                                     "--port", "0", "--port-file", port_file,
-                                     "--consumer-key", kCk, "--consumer-secret", kCs,
-                                     "--token", kToken, "--token-secret", kTs};
+    std::vector<std::string> args = {
+        "/usr/bin/python3", script, "--certs",           (dir_ / "certs").string(),
+        "--port",           "0",    "--port-file",       port_file,
+        "--consumer-key",   kCk,    "--consumer-secret", kCs,
+        "--token",          kToken, "--token-secret",    kTs};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -95,8 +96,8 @@ class XEndToEnd : public ::testing::Test {
     article_.title = "Parliament passes the 2026 budget";
     article_.url = "https://news.example.az/politics/budget-2026";
     article_.categories = {{"Politics", "politics"}};
-    article_.images = {{fake_->base() + "/_fake/image?type=image/png&size=5000", "image/png",
-                        {}, {}, {}, ""}};
+    article_.images = {
+        {fake_->base() + "/_fake/image?type=image/png&size=5000", "image/png", {}, {}, {}, ""}};
     article_.language = "en";
   }
 
