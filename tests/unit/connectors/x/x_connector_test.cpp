@@ -66,7 +66,7 @@ core::Article article() {
   return a;
 }
 
-struct Fixture : ::testing::Test {
+struct XConnectorTest : ::testing::Test {
   testing::FakeClock clock;  // 2026-01-01T00:00:00Z = 1767225600
   testing::FakeHttpClient http;
   ConnectorContext context{http, clock};
@@ -116,7 +116,7 @@ std::string timeline_with(const std::string& id, const std::string& expanded,
 
 // --- publish: request shapes ---------------------------------------------------------------
 
-TEST_F(Fixture, PostsTheTextAsJsonSignedWithOAuth) {
+TEST_F(XConnectorTest, PostsTheTextAsJsonSignedWithOAuth) {
   auto x = make();
   http.push(201, tweet_created("1800000000000000001"));
   Outcome o = x->publish(delivery());
@@ -141,7 +141,7 @@ TEST_F(Fixture, PostsTheTextAsJsonSignedWithOAuth) {
   EXPECT_THAT(*header_of(reqs[0], "Authorization"), HasSubstr("oauth_timestamp=\"1767225600\""));
 }
 
-TEST_F(Fixture, BaseUrlOverridesTheApiHost) {
+TEST_F(XConnectorTest, BaseUrlOverridesTheApiHost) {
   auto s = settings();
   s.base_url = "https://127.0.0.1:8443/";
   auto x = make(s);
@@ -150,7 +150,7 @@ TEST_F(Fixture, BaseUrlOverridesTheApiHost) {
   EXPECT_EQ(http.requests().at(0).url, "https://127.0.0.1:8443/2/tweets");
 }
 
-TEST_F(Fixture, UploadsTheLeadImageThenAttachesItsMediaId) {
+TEST_F(XConnectorTest, UploadsTheLeadImageThenAttachesItsMediaId) {
   auto x = make();
   post.image = art.images[0];
   const std::string jpeg = std::string("\xFF\xD8\xFF\xE0", 4) + std::string(1000, 'j') + "\xFF\xD9";
@@ -197,7 +197,7 @@ struct ImageFailure {
   const char* says;
 };
 
-TEST_F(Fixture, AnImageThatCannotBeUsedIsLeftOutAndTheReasonSaysSo) {
+TEST_F(XConnectorTest, AnImageThatCannotBeUsedIsLeftOutAndTheReasonSaysSo) {
   const ImageFailure cases[] = {
       {"404", 404, "nope", "text/html", "HTTP 404"},
       {"html", 200, "<html>", "text/html; charset=utf-8", "'text/html'"},
@@ -223,7 +223,7 @@ TEST_F(Fixture, AnImageThatCannotBeUsedIsLeftOutAndTheReasonSaysSo) {
   }
 }
 
-TEST_F(Fixture, ImageFetchTransportErrorPostsWithoutImage) {
+TEST_F(XConnectorTest, ImageFetchTransportErrorPostsWithoutImage) {
   auto x = make();
   post.image = art.images[0];
   http.push_error("connection refused");
@@ -233,7 +233,7 @@ TEST_F(Fixture, ImageFetchTransportErrorPostsWithoutImage) {
   EXPECT_THAT(o.reason, HasSubstr("connection refused"));
 }
 
-TEST_F(Fixture, RefusedUploadPostsWithoutImageButAnOutageStops) {
+TEST_F(XConnectorTest, RefusedUploadPostsWithoutImageButAnOutageStops) {
   {
     auto x = make();
     post.image = art.images[0];
@@ -266,7 +266,7 @@ struct Case {
   const char* says;
 };
 
-TEST_F(Fixture, ClassifiesEveryAnswer) {
+TEST_F(XConnectorTest, ClassifiesEveryAnswer) {
   const Case cases[] = {
       {"500", 500, "{}", {}, Kind::kTransient, "500"},
       {"503", 503, R"({"title":"Service Unavailable","status":503})", {}, Kind::kTransient, "503"},
@@ -333,7 +333,7 @@ TEST_F(Fixture, ClassifiesEveryAnswer) {
   }
 }
 
-TEST_F(Fixture, TransportErrorIsTransient) {
+TEST_F(XConnectorTest, TransportErrorIsTransient) {
   auto x = make();
   http.push_error("TLS handshake failed");
   Outcome o = x->publish(delivery());
@@ -341,7 +341,7 @@ TEST_F(Fixture, TransportErrorIsTransient) {
   EXPECT_THAT(o.reason, HasSubstr("TLS handshake failed"));
 }
 
-TEST_F(Fixture, RateLimitHintsBecomeRetryAtAndPauseUntil) {
+TEST_F(XConnectorTest, RateLimitHintsBecomeRetryAtAndPauseUntil) {
   auto x = make();
   http.push(429, "{}", {{"x-rate-limit-reset", "1767226500"}, {"x-rate-limit-remaining", "0"}});
   Outcome o = x->publish(delivery());
@@ -363,7 +363,7 @@ TEST_F(Fixture, RateLimitHintsBecomeRetryAtAndPauseUntil) {
   EXPECT_EQ(o.retry_at->unix_seconds, 1767225600 + 600);
 }
 
-TEST_F(Fixture, ExhaustedWindowOnSuccessPausesTheAccount) {
+TEST_F(XConnectorTest, ExhaustedWindowOnSuccessPausesTheAccount) {
   auto x = make();
   http.push(201, tweet_created("14"),
             {{"x-rate-limit-limit", "100"},
@@ -380,7 +380,7 @@ TEST_F(Fixture, ExhaustedWindowOnSuccessPausesTheAccount) {
   EXPECT_FALSE(x->publish(delivery()).pause_until);
 }
 
-TEST_F(Fixture, ReasonsNeverCarrySecrets) {
+TEST_F(XConnectorTest, ReasonsNeverCarrySecrets) {
   auto x = make();
   // A server (or a proxy) that echoes what it was sent.
   http.set_handler([](const http::ClientRequest& r) -> core::Result<http::ClientResponse> {
@@ -409,7 +409,7 @@ TEST_F(Fixture, ReasonsNeverCarrySecrets) {
 
 // --- recovery ------------------------------------------------------------------------------------
 
-TEST_F(Fixture, RecoveringLooksUpFirstAndDoesNotPostTwice) {
+TEST_F(XConnectorTest, RecoveringLooksUpFirstAndDoesNotPostTwice) {
   auto x = make();
   http.push(200, R"({"data":{"id":"2244994945","name":"News","username":"news"}})");
   http.push(200, timeline_with("1800000000000000003", kArticleUrl));
@@ -430,7 +430,7 @@ TEST_F(Fixture, RecoveringLooksUpFirstAndDoesNotPostTwice) {
   EXPECT_EQ(header_of(reqs[1], "Authorization"), expected->authorization_header);
 }
 
-TEST_F(Fixture, RecoveringWithNothingFoundPosts) {
+TEST_F(XConnectorTest, RecoveringWithNothingFoundPosts) {
   auto x = make();
   http.push(200, R"({"data":{"id":"2244994945"}})");
   http.push(200, R"({"meta":{"result_count":0}})");
@@ -441,7 +441,7 @@ TEST_F(Fixture, RecoveringWithNothingFoundPosts) {
   EXPECT_EQ(http.requests().size(), 3u);
 }
 
-TEST_F(Fixture, RecoveringLookupFailureIsReportedNotPosted) {
+TEST_F(XConnectorTest, RecoveringLookupFailureIsReportedNotPosted) {
   auto x = make();
   http.push(503, "{}");
   Outcome o = x->publish(delivery(true));
@@ -449,7 +449,7 @@ TEST_F(Fixture, RecoveringLookupFailureIsReportedNotPosted) {
   EXPECT_EQ(http.requests().size(), 1u);
 }
 
-TEST_F(Fixture, DuplicateWhileRecoveringMeansTheEarlierAttemptLanded) {
+TEST_F(XConnectorTest, DuplicateWhileRecoveringMeansTheEarlierAttemptLanded) {
   auto x = make();
   const std::string dup =
       R"({"detail":"You are not allowed to create a Tweet with duplicate content.","type":"about:blank","title":"Forbidden","status":403})";
@@ -473,7 +473,7 @@ TEST_F(Fixture, DuplicateWhileRecoveringMeansTheEarlierAttemptLanded) {
 
 // --- find ------------------------------------------------------------------------------------
 
-TEST_F(Fixture, FindMatchesExpandedOrUnwoundUrlNotTheText) {
+TEST_F(XConnectorTest, FindMatchesExpandedOrUnwoundUrlNotTheText) {
   auto x = make();
   http.push(200, R"({"data":{"id":"99"}})");
   http.push(200,
@@ -496,7 +496,7 @@ TEST_F(Fixture, FindMatchesExpandedOrUnwoundUrlNotTheText) {
   EXPECT_EQ(x->find(delivery()).kind, Kind::kNotFound);
 }
 
-TEST_F(Fixture, FindUsesLookupCountAndClassifiesErrors) {
+TEST_F(XConnectorTest, FindUsesLookupCountAndClassifiesErrors) {
   auto s = settings();
   s.options["lookup_count"] = {"20", "config.toml:47"};
   auto x = make(s);
@@ -512,7 +512,7 @@ TEST_F(Fixture, FindUsesLookupCountAndClassifiesErrors) {
 
 // --- remove ----------------------------------------------------------------------------------
 
-TEST_F(Fixture, RemoveDeletesTheTweet) {
+TEST_F(XConnectorTest, RemoveDeletesTheTweet) {
   auto x = make();
   http.push(200, R"({"data":{"deleted":true}})");
   Outcome o = x->remove({"1800000000000000008", "https://x.com/i/web/status/1800000000000000008"});
@@ -535,7 +535,7 @@ TEST_F(Fixture, RemoveDeletesTheTweet) {
 
 // --- construction ------------------------------------------------------------------------------
 
-TEST_F(Fixture, UnknownOrBadOptionsNameTheKeyAndWhere) {
+TEST_F(XConnectorTest, UnknownOrBadOptionsNameTheKeyAndWhere) {
   auto s = settings();
   s.options["max_chars"] = {"200", "config.toml:45"};
   auto r = XConnector::create(s, context);
@@ -557,7 +557,7 @@ TEST_F(Fixture, UnknownOrBadOptionsNameTheKeyAndWhere) {
   EXPECT_THAT(r.error().message, HasSubstr("access_token_secret"));
 }
 
-TEST_F(Fixture, RegistryEntry) {
+TEST_F(XConnectorTest, RegistryEntry) {
   auto n = x_network();
   EXPECT_EQ(n.name, "x");
   EXPECT_THAT(n.credentials, ::testing::ElementsAre("consumer_key", "consumer_secret",
@@ -573,7 +573,7 @@ TEST_F(Fixture, RegistryEntry) {
 
 // --- compose ---------------------------------------------------------------------------------
 
-TEST_F(Fixture, ComposesWithTwitterRules) {
+TEST_F(XConnectorTest, ComposesWithTwitterRules) {
   auto x = make();
   auto p = x->compose(art);
   ASSERT_TRUE(p.ok()) << p.error().to_string();
@@ -604,7 +604,7 @@ TEST_F(Fixture, ComposesWithTwitterRules) {
   EXPECT_THAT(p->text, HasSubstr(kArticleUrl));
 }
 
-TEST_F(Fixture, ComposeHonoursTheAccountsSettings) {
+TEST_F(XConnectorTest, ComposeHonoursTheAccountsSettings) {
   auto s = settings();
   s.lead_image = false;
   s.hashtags = false;
