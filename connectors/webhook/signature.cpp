@@ -146,10 +146,10 @@ core::Result<StandardWebhooksSigner> StandardWebhooksSigner::from_secrets(
   for (std::size_t i = 0; i < parts.size(); ++i) {
     auto key = decode_standard_secret(parts[i]);
     if (!key) {
-      return core::make_error(parts.size() > 1 ? "secret " + std::to_string(i + 1) + " of " +
-                                                     std::to_string(parts.size()) + ": " +
-                                                     key.error().message
-                                               : key.error().message);
+      return core::make_error(parts.size() > 1
+                                  ? "secret " + std::to_string(i + 1) + " of " +
+                                        std::to_string(parts.size()) + ": " + key.error().message
+                                  : key.error().message);
     }
     keys.push_back(std::move(key).value());
   }
@@ -206,8 +206,8 @@ core::Status StandardWebhooksSigner::verify(std::string_view id, std::string_vie
   if (timestamp.empty()) return core::make_error("missing webhook-timestamp header");
   if (signature_header.empty()) return core::make_error("missing webhook-signature header");
   std::int64_t seconds = 0;
-  const auto [ptr, ec] = std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(),
-                                         seconds);
+  const auto [ptr, ec] =
+      std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), seconds);
   if (ec != std::errc() || ptr != timestamp.data() + timestamp.size()) {
     return core::make_error("webhook-timestamp is not an integer number of seconds");
   }

@@ -149,10 +149,10 @@ std::optional<core::Timestamp> retry_after(const http::ClientResponse& response,
 
 }  // namespace
 
-WebhookConnector::WebhookConnector(const AccountSettings& settings,
-                                   const ConnectorContext& context, std::string url,
-                                   std::chrono::seconds timeout, compose::Template text_template,
-                                   StandardWebhooksSigner signer, std::string github_secret)
+WebhookConnector::WebhookConnector(const AccountSettings& settings, const ConnectorContext& context,
+                                   std::string url, std::chrono::seconds timeout,
+                                   compose::Template text_template, StandardWebhooksSigner signer,
+                                   std::string github_secret)
     : account_(settings.name),
       site_name_(settings.site_name),
       site_language_(settings.site_language),
@@ -187,9 +187,9 @@ core::Result<std::unique_ptr<WebhookConnector>> WebhookConnector::create(
   const std::string who = "account '" + settings.name + "': ";
   for (const auto& [key, option] : settings.options) {
     if (key != kUrlOption && key != kTimeoutOption) {
-      return core::make_error(who + "unknown option '" + key +
-                                  "' for network webhook (known: timeout, url)",
-                              option.where.empty() ? settings.where : option.where);
+      return core::make_error(
+          who + "unknown option '" + key + "' for network webhook (known: timeout, url)",
+          option.where.empty() ? settings.where : option.where);
     }
   }
   for (const auto& [key, _] : settings.credentials) {
@@ -232,8 +232,7 @@ core::Result<std::unique_ptr<WebhookConnector>> WebhookConnector::create(
   }
   auto signer = StandardWebhooksSigner::from_secrets(secret_it->second.reveal());
   if (!signer) {
-    return core::make_error(who + "credential 'secret': " + signer.error().message,
-                            settings.where);
+    return core::make_error(who + "credential 'secret': " + signer.error().message, settings.where);
   }
 
   std::string github_secret;
@@ -253,18 +252,18 @@ core::Result<std::unique_ptr<WebhookConnector>> WebhookConnector::create(
                             text_template.error().where);
   }
 
-  return std::unique_ptr<WebhookConnector>(new WebhookConnector(
-      settings, context, url.value, timeout, std::move(text_template).value(),
-      std::move(signer).value(), std::move(github_secret)));
+  return std::unique_ptr<WebhookConnector>(
+      new WebhookConnector(settings, context, url.value, timeout, std::move(text_template).value(),
+                           std::move(signer).value(), std::move(github_secret)));
 }
 
 core::Result<Post> WebhookConnector::compose(const core::Article& article) const {
   const auto fields = compose::fields_from(article, site_name_, hashtags_);
   auto rendered = template_.render(fields, rules_);
   if (!rendered) {
-    return core::make_error("account '" + account_ + "': " + rendered.error().message,
-                            rendered.error().where.empty() ? article.source
-                                                           : rendered.error().where);
+    return core::make_error(
+        "account '" + account_ + "': " + rendered.error().message,
+        rendered.error().where.empty() ? article.source : rendered.error().where);
   }
   Post post;
   post.text = std::move(rendered->text);
@@ -353,8 +352,8 @@ Outcome WebhookConnector::remove(const RemoteRef& remote) {
     out.reason = "nothing to retract: the remote reference has no article id";
     return out;
   }
-  Outcome out = deliver(retraction_webhook_id(remote.id), retract_body(remote.id, clock_.now()),
-                        remote.id);
+  Outcome out =
+      deliver(retraction_webhook_id(remote.id), retract_body(remote.id, clock_.now()), remote.id);
   if (out.kind == Outcome::Kind::kSent) out.remote = remote;
   return out;
 }
@@ -370,7 +369,8 @@ Outcome WebhookConnector::deliver(const std::string& webhook_id, const std::stri
   request.headers.push_back({"User-Agent", std::string(kUserAgent)});
   request.headers.push_back({"webhook-id", webhook_id});
   request.headers.push_back({"webhook-timestamp", std::to_string(now.unix_seconds)});
-  request.headers.push_back({"webhook-signature", signer_.sign(webhook_id, now.unix_seconds, body)});
+  request.headers.push_back(
+      {"webhook-signature", signer_.sign(webhook_id, now.unix_seconds, body)});
   if (!github_secret_.empty()) {
     request.headers.push_back({"X-Hub-Signature-256", github_signature(github_secret_, body)});
   }
@@ -435,8 +435,9 @@ Registry::Network webhook_network() {
   network.description =
       "POSTs each article as JSON to an endpoint, signed per Standard Webhooks v1";
   network.credentials = {std::string(kSecretCredential)};
-  network.factory = [](const AccountSettings& settings, const ConnectorContext& context)
-      -> core::Result<std::unique_ptr<Connector>> {
+  network.factory =
+      [](const AccountSettings& settings,
+         const ConnectorContext& context) -> core::Result<std::unique_ptr<Connector>> {
     auto connector = WebhookConnector::create(settings, context);
     if (!connector) return connector.error();
     return std::unique_ptr<Connector>(std::move(connector).value());

@@ -103,7 +103,7 @@ class WebhookConnector final : public Connector {
   compose::Template template_;
   compose::GraphemeRules rules_;
   StandardWebhooksSigner signer_;
-  std::string github_secret_;  // empty = no X-Hub-Signature-256
+  std::string github_secret_;        // empty = no X-Hub-Signature-256
   std::vector<std::string> redact_;  // secrets never repeated in a reason
 };
 

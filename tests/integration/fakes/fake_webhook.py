@@ -12,8 +12,8 @@ It behaves as the Standard Webhooks spec tells a receiver to:
     With --github-secret, X-Hub-Signature-256 must match too (401 otherwise).
   * deduplicates by webhook-id: a repeated id is acknowledged (200) but not recorded again; it
     is counted in "duplicates".
-  * answers 200 {"ok": true, "url": ".../_fake/deliveries/<webhook-id>"} (the connector keeps
-    that url as the post's remote url); a body that is not JSON is a 400.
+  * answers 200 {"ok": true, "duplicate": bool, "url": "<scheme>://<Host>/_fake/deliveries/<id>"}
+    (the connector keeps that url as the post's remote url); a body that is not JSON is a 400.
 
 Control endpoints (no signature needed):
   GET  /_fake/deliveries        {"count", "deliveries": [{webhook_id, type, article_id, path,
@@ -237,7 +237,9 @@ class Handler(BaseHTTPRequestHandler):
             answer(400, "the body is not JSON")
             return
 
-        url = "%s/_fake/deliveries/%s" % (self.server.base_url, msg_id)
+        host = self.headers.get("Host")
+        base = "%s://%s" % (self.server.scheme, host) if host else self.server.base_url
+        url = "%s/_fake/deliveries/%s" % (base, msg_id)
         with state.lock:
             duplicate = msg_id in state.by_id
             if duplicate:
@@ -319,6 +321,7 @@ def main(argv=None):
         server.ssl_context = ctx
         scheme = "https"
     port = server.server_address[1]
+    server.scheme = scheme
     server.base_url = "%s://%s:%d" % (scheme, args.host, port)
     if args.port_file:
         tmp = args.port_file + ".tmp"

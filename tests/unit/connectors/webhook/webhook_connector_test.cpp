@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 #include "connectors/registry.hpp"
@@ -249,8 +248,8 @@ TEST_F(WebhookConnectorTest, PublishesTheDocumentedSchema) {
   std::vector<std::string> keys;
   for (const auto& [k, _] : d.items()) keys.push_back(k);
   EXPECT_EQ(keys, (std::vector<std::string>{"id", "url", "title", "summary", "language",
-                                            "published", "updated", "authors", "categories",
-                                            "tags", "image", "text"}));
+                                            "published", "updated", "authors", "categories", "tags",
+                                            "image", "text"}));
   EXPECT_EQ(d["id"], "2026-vote-results");
   EXPECT_EQ(d["url"], "https://news.example/politics/vote-results");
   EXPECT_EQ(d["title"], "Vote results are in");
