@@ -119,8 +119,16 @@ bool Engine::live(const core::Article& article) const {
 }
 
 core::MonotonicTime Engine::mono_at(const core::Timestamp& wall) const {
-  const nanoseconds ahead = between(clock_.now(), wall);
-  return clock_.monotonic_now() + std::max(ahead, nanoseconds(0));
+  return mono_at(wall, clock_.now(), clock_.monotonic_now());
+}
+
+// Against one reading of both clocks: a real clock moves between two reads, and a due time
+// converted with a later reading would always lie a little ahead of the earlier `mono` it is
+// compared with (the engine would re-arm a timer for it forever instead of sending).
+core::MonotonicTime Engine::mono_at(const core::Timestamp& wall, const core::Timestamp& now,
+                                    core::MonotonicTime mono) {
+  const nanoseconds ahead = between(now, wall);
+  return mono + std::max(ahead, nanoseconds(0));
 }
 
 void Engine::report(const core::Error& error) {
@@ -446,12 +454,12 @@ void Engine::pump_once(Account& acc) {
   const core::MonotonicTime mono = clock_.monotonic_now();
   core::MonotonicTime gate = mono;  // no request before this: spacing and the server's pause
   if (acc.last_start) gate = std::max(gate, *acc.last_start + acc.policy.min_spacing);
-  if (acc.pause_until && *acc.pause_until > now) gate = std::max(gate, mono_at(*acc.pause_until));
+  if (acc.pause_until && *acc.pause_until > now) gate = std::max(gate, mono_at(*acc.pause_until, now, mono));
 
   // A removal (retraction) goes before new posts.
   std::optional<core::MonotonicTime> removal_at;
   for (const Removal& r : acc.removals) {
-    const core::MonotonicTime at = std::max(gate, mono_at(r.due));
+    const core::MonotonicTime at = std::max(gate, mono_at(r.due, now, mono));
     if (!removal_at || at < *removal_at) removal_at = at;
   }
   if (removal_at && *removal_at <= mono) return dispatch_removal(acc);
@@ -462,7 +470,7 @@ void Engine::pump_once(Account& acc) {
     return arm(acc, mono + acc.policy.backoff_base);
   }
   std::optional<core::MonotonicTime> send_at;
-  if (*next) send_at = std::max(gate, mono_at((*next)->next_attempt_at));
+  if (*next) send_at = std::max(gate, mono_at((*next)->next_attempt_at, now, mono));
   if (send_at && *send_at <= mono) return dispatch_send(acc, std::move(**next));
 
   std::optional<core::MonotonicTime> wake = removal_at;

@@ -141,6 +141,8 @@ class Engine {
   std::optional<DeliveryRow> move(const DeliveryRow& row, const Change& change);
   std::chrono::nanoseconds backoff(const AccountPolicy& policy, int attempts);
   core::MonotonicTime mono_at(const core::Timestamp& wall) const;
+  static core::MonotonicTime mono_at(const core::Timestamp& wall, const core::Timestamp& now,
+                                     core::MonotonicTime mono);
   bool live(const core::Article& article) const;
   void report(const core::Error& error);
   void emit(const DeliveryRow& before, const DeliveryRow& after,

@@ -169,6 +169,31 @@ TEST_F(EngineTest, NewArticleIsPostedOnceAndEditsNeverRepost) {
   EXPECT_EQ(x_->created(), 1);
 }
 
+// A real clock moves between two reads. Due times must be compared against one reading, or a
+// row due "now" always looks a few nanoseconds ahead and is re-armed instead of sent.
+class TickingClock final : public core::Clock {
+ public:
+  explicit TickingClock(const core::Clock& base) : base_(base) {}
+  core::Timestamp now() const override { return add(base_.now(), tick()); }
+  core::MonotonicTime monotonic_now() const override { return base_.monotonic_now() + tick(); }
+
+ private:
+  std::chrono::nanoseconds tick() const { return std::chrono::microseconds(++reads_); }
+  const core::Clock& base_;
+  mutable std::int64_t reads_ = 0;
+};
+
+TEST_F(EngineTest, ADueRowIsSentAtOnceWhenTheClockMovesBetweenReads) {
+  TickingClock ticking(clock_);
+  EngineOptions options;
+  options.observer = &observer_;
+  engine_ = std::make_unique<Engine>(*ledger_, ticking, clock_, inline_, options);
+  engine_->add_account(policy("x_main", "x"), x_);
+  engine_->start({});
+  engine_->upsert(article("a1", seconds(-1)));
+  EXPECT_EQ(published_ids(*x_), std::vector<std::string>{"a1"});
+}
+
 TEST_F(EngineTest, ObserverSeesTransitionsAndLatency) {
   make_engine();
   engine_->start({});
