@@ -51,6 +51,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -438,6 +439,9 @@ struct Deadlines {
   }
 };
 
+// The request as written: the body is a view of ClientRequest::body (media uploads are not copied).
+using RequestMessage = bhttp::request<bhttp::span_body<const char>>;
+
 struct Failure {
   std::string message;
   bool retryable = false;  // a reused connection closed before any byte of the response
@@ -459,7 +463,7 @@ struct BeastHttpClient::Impl {
   core::Result<std::unique_ptr<Connection>> connect(const Url& url, const Deadlines& deadlines);
   template <class Stream>
   std::optional<Failure> exchange(Connection& c, Stream& stream,
-                                  const bhttp::request<bhttp::string_body>& message, bool head,
+                                  const RequestMessage& message, bool head,
                                   const Deadlines& deadlines, ClientResponse& response,
                                   bool& keep_alive);
 };
@@ -527,7 +531,7 @@ core::Result<std::unique_ptr<Connection>> BeastHttpClient::Impl::connect(
 
 template <class Stream>
 std::optional<Failure> BeastHttpClient::Impl::exchange(
-    Connection& c, Stream& stream, const bhttp::request<bhttp::string_body>& message, bool head,
+    Connection& c, Stream& stream, const RequestMessage& message, bool head,
     const Deadlines& deadlines, ClientResponse& response, bool& keep_alive) {
   bool by_total = false;
   auto timeout_message = [&](std::string_view what) {
@@ -617,7 +621,7 @@ core::Result<ClientResponse> BeastHttpClient::Impl::send(const ClientRequest& re
     }
   }
 
-  bhttp::request<bhttp::string_body> message;
+  RequestMessage message;
   message.version(11);
   message.method_string(request.method);
   message.target(url->target);
@@ -631,7 +635,7 @@ core::Result<ClientResponse> BeastHttpClient::Impl::send(const ClientRequest& re
        request.method == "PATCH")) {
     message.set(bhttp::field::content_length, std::to_string(request.body.size()));
   }
-  message.body() = request.body;
+  message.body() = {request.body.data(), request.body.size()};
   const bool head = request.method == "HEAD";
   bool close_after = false;
   if (const Header* connection = find_header(request.headers, "Connection")) {
