@@ -18,25 +18,13 @@
 #include "http/beast_client.hpp"
 
 #include <netdb.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <charconv>
-#include <chrono>
-#include <condition_variable>
-#include <cstring>
-#include <exception>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <thread>
-#include <unordered_map>
-#include <utility>
-#include <vector>
-
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -55,9 +43,20 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace syndicated::http {
 namespace {
@@ -462,9 +461,8 @@ struct BeastHttpClient::Impl {
  private:
   core::Result<std::unique_ptr<Connection>> connect(const Url& url, const Deadlines& deadlines);
   template <class Stream>
-  std::optional<Failure> exchange(Connection& c, Stream& stream,
-                                  const RequestMessage& message, bool head,
-                                  const Deadlines& deadlines, ClientResponse& response,
+  std::optional<Failure> exchange(Connection& c, Stream& stream, const RequestMessage& message,
+                                  bool head, const Deadlines& deadlines, ClientResponse& response,
                                   bool& keep_alive);
 };
 
@@ -472,9 +470,9 @@ core::Result<std::unique_ptr<Connection>> BeastHttpClient::Impl::connect(
     const Url& url, const Deadlines& deadlines) {
   bool by_total = false;
   const auto deadline = deadlines.step(options.connect_timeout, &by_total);
-  const std::string timeout_message = by_total
-                                          ? deadlines.total_message()
-                                          : "connect timed out after " + ms(options.connect_timeout);
+  const std::string timeout_message =
+      by_total ? deadlines.total_message()
+               : "connect timed out after " + ms(options.connect_timeout);
 
   std::vector<tcp::endpoint> endpoints;
   if (url.host_is_ip) {
@@ -512,9 +510,8 @@ core::Result<std::unique_ptr<Connection>> BeastHttpClient::Impl::connect(
       }
       if (ok != 1) return core::make_error("cannot set the TLS host name to verify");
     }
-    ec = c->run([&](auto handler) {
-      c->tls_stream->async_handshake(ssl::stream_base::client, handler);
-    });
+    ec = c->run(
+        [&](auto handler) { c->tls_stream->async_handshake(ssl::stream_base::client, handler); });
     if (ec == beast::error::timeout) return core::make_error(timeout_message + " (TLS handshake)");
     if (ec) {
       const long verify = SSL_get_verify_result(ssl);
@@ -530,9 +527,10 @@ core::Result<std::unique_ptr<Connection>> BeastHttpClient::Impl::connect(
 }
 
 template <class Stream>
-std::optional<Failure> BeastHttpClient::Impl::exchange(
-    Connection& c, Stream& stream, const RequestMessage& message, bool head,
-    const Deadlines& deadlines, ClientResponse& response, bool& keep_alive) {
+std::optional<Failure> BeastHttpClient::Impl::exchange(Connection& c, Stream& stream,
+                                                       const RequestMessage& message, bool head,
+                                                       const Deadlines& deadlines,
+                                                       ClientResponse& response, bool& keep_alive) {
   bool by_total = false;
   auto timeout_message = [&](std::string_view what) {
     return by_total ? deadlines.total_message()
@@ -565,9 +563,8 @@ std::optional<Failure> BeastHttpClient::Impl::exchange(
       if (!ec) continue;
       if (ec == beast::error::timeout) return Failure{timeout_message("read"), false};
       if (ec == bhttp::error::body_limit) {
-        return Failure{"response body over " + std::to_string(options.max_response_bytes) +
-                           " bytes",
-                       false};
+        return Failure{
+            "response body over " + std::to_string(options.max_response_bytes) + " bytes", false};
       }
       if (ec == bhttp::error::header_limit) {
         return Failure{"response header over " + std::to_string(kHeaderLimit) + " bytes", false};
@@ -593,8 +590,8 @@ std::optional<Failure> BeastHttpClient::Impl::exchange(
     response.status = static_cast<int>(status);
     response.headers.clear();
     for (const auto& field : res) {
-      response.headers.push_back(Header{std::string(field.name_string()),
-                                        std::string(field.value())});
+      response.headers.push_back(
+          Header{std::string(field.name_string()), std::string(field.value())});
     }
     response.body = std::move(res.body());
     keep_alive = res.keep_alive() && !parser.need_eof() && status != 101 && c.buffer.size() == 0;
@@ -626,7 +623,8 @@ core::Result<ClientResponse> BeastHttpClient::Impl::send(const ClientRequest& re
   message.method_string(request.method);
   message.target(url->target);
   for (const Header& h : request.headers) message.insert(h.name, h.value);
-  if (find_header(request.headers, "Host") == nullptr) message.set(bhttp::field::host, url->host_header);
+  if (find_header(request.headers, "Host") == nullptr)
+    message.set(bhttp::field::host, url->host_header);
   if (find_header(request.headers, "User-Agent") == nullptr && !options.user_agent.empty()) {
     message.set(bhttp::field::user_agent, options.user_agent);
   }
@@ -657,9 +655,8 @@ core::Result<ClientResponse> BeastHttpClient::Impl::send(const ClientRequest& re
     ClientResponse response;
     bool keep_alive = false;
     std::optional<Failure> failure =
-        c->tls_stream
-            ? exchange(*c, *c->tls_stream, message, head, deadlines, response, keep_alive)
-            : exchange(*c, *c->plain, message, head, deadlines, response, keep_alive);
+        c->tls_stream ? exchange(*c, *c->tls_stream, message, head, deadlines, response, keep_alive)
+                      : exchange(*c, *c->plain, message, head, deadlines, response, keep_alive);
     if (!failure) {
       if (keep_alive && !close_after) {
         c->lowest().expires_never();
@@ -672,8 +669,8 @@ core::Result<ClientResponse> BeastHttpClient::Impl::send(const ClientRequest& re
       continue;
     }
     if (reused && failure->retryable && !replayable(request)) {
-      failure->message += "; not retried: " + request.method +
-                          " is not idempotent and has no Idempotency-Key";
+      failure->message +=
+          "; not retried: " + request.method + " is not idempotent and has no Idempotency-Key";
     }
     return fail(failure->message);
   }
@@ -695,7 +692,8 @@ core::Result<std::unique_ptr<BeastHttpClient>> BeastHttpClient::create(ClientOpt
       error_code ec;
       if (impl->options.ca_file.empty()) {
         impl->ctx.set_default_verify_paths(ec);
-        if (ec) return core::make_error("cannot load the system's CA certificates: " + ec.message());
+        if (ec)
+          return core::make_error("cannot load the system's CA certificates: " + ec.message());
       } else {
         impl->ctx.load_verify_file(impl->options.ca_file, ec);
         if (ec) {

@@ -1,5 +1,7 @@
 // BeastHttpClient against a scripted server over real TLS on loopback, with a throw-away CA made
 // by tests/integration/fakes/testca.py at suite set-up.
+#include "http/client.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,7 +12,6 @@
 #include <vector>
 
 #include "http/beast_client.hpp"
-#include "http/client.hpp"
 #include "tests/unit/http/script_server.hpp"
 
 namespace syndicated::http {
@@ -40,9 +41,8 @@ class ClientTest : public ::testing::Test {
     char pattern[] = "/tmp/syndicated-client-test-XXXXXX";
     ASSERT_NE(::mkdtemp(pattern), nullptr);
     dir_ = new std::string(pattern);
-    const std::string command = "python3 " SYNDICATED_SOURCE_DIR
-                                "/tests/integration/fakes/testca.py " +
-                                *dir_;
+    const std::string command =
+        "python3 " SYNDICATED_SOURCE_DIR "/tests/integration/fakes/testca.py " + *dir_;
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
   }
   static void TearDownTestSuite() {
@@ -592,11 +592,11 @@ TEST_F(ClientTest, ConcurrentSendsFromFourThreads) {
 
 TEST_F(ClientTest, BadUrlsAreErrors) {
   auto c = client();
-  for (const char* u :
-       {"", "not a url", "ftp://example.com/", "https://", "https:///path", "https://:443/",
-        "https://example.com:0/", "https://example.com:99999/", "https://example.com:8x/",
-        "https://[::1/", "https://[zz]/", "https://::1/", "https://exa mple.com/",
-        "https://user:pw@example.com/", "https://example.com/a b", "https://example.com/\r\nX: y"}) {
+  for (const char* u : {"", "not a url", "ftp://example.com/", "https://", "https:///path",
+                        "https://:443/", "https://example.com:0/", "https://example.com:99999/",
+                        "https://example.com:8x/", "https://[::1/", "https://[zz]/", "https://::1/",
+                        "https://exa mple.com/", "https://user:pw@example.com/",
+                        "https://example.com/a b", "https://example.com/\r\nX: y"}) {
     ClientRequest r;
     r.url = u;
     auto res = c->send(r);

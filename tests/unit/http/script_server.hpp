@@ -3,9 +3,18 @@
 // the script on its own thread with blocking socket calls, so a test says exactly what the server
 // reads, writes, withholds or closes, connection by connection. Stopping shuts every socket down
 // and wakes every stall().
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -16,16 +25,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <openssl/ssl.h>
 
 namespace syndicated::testing {
 
@@ -143,8 +142,7 @@ class ScriptServer {
  private:
   void record(const Request& request) {
     std::lock_guard lock(mu_);
-    requests_.push_back(std::string(request.method_string()) + " " +
-                        std::string(request.target()));
+    requests_.push_back(std::string(request.method_string()) + " " + std::string(request.target()));
     full_requests_.push_back(request);
   }
 
