@@ -1,0 +1,207 @@
+"""A newsroom's social accounts on loopback: the fake X API and a webhook receiver over real
+HTTPS (a throw-away CA from fakes/testca.py), a config with one account of each, and helpers to
+read what they received. Used by the syndication integration, crash and latency tests.
+
+    env = SocialEnv()                       # starts both fakes
+    config = env.write_config(store_dir)    # accounts x_main and hook (+ extra TOML)
+    daemon = Daemon(store_dir, config=config, env=env.daemon_env())
+    env.tweets(); env.deliveries(); env.fail_x({"status": 503, "count": 2})
+    env.close()
+"""
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FAKES = os.path.join(HERE, "fakes")
+sys.path.insert(0, FAKES)
+import testca  # noqa: E402
+
+X_CREDENTIALS = {"consumer_key": "ck-test", "consumer_secret": "cs-test",
+                 "access_token": "at-test", "access_token_secret": "ats-test"}
+WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+class Fake:
+    """One fake service process (fake_x.py or fake_webhook.py)."""
+
+    def __init__(self, script, args, workdir, name):
+        self.port_file = os.path.join(workdir, name + ".port")
+        self.log_path = os.path.join(workdir, name + ".log")
+        self.args = [sys.executable, os.path.join(FAKES, script), "--port-file", self.port_file] + args
+        self.log = open(self.log_path, "w")
+        self.proc = None
+        self.port = None
+        self.start()
+
+    def start(self, port=0):
+        if os.path.exists(self.port_file):
+            os.unlink(self.port_file)
+        self.proc = subprocess.Popen(self.args + ["--port", str(port)], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if os.path.exists(self.port_file):
+                with open(self.port_file) as f:
+                    text = f.read().strip()
+                if text:
+                    self.port = int(text)
+                    return
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s exited: %s" % (self.args[1], open(self.log_path).read()))
+            time.sleep(0.02)
+        raise RuntimeError("%s did not start" % self.args[1])
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class SocialEnv:
+    def __init__(self, x_args=(), webhook_args=()):
+        self.dir = tempfile.mkdtemp(prefix="syndicated-social-")
+        self.certs = testca.make(os.path.join(self.dir, "certs"))
+        self.ca = os.path.join(self.certs, "ca.pem")
+        self.context = ssl.create_default_context(cafile=self.ca)
+        c = X_CREDENTIALS
+        self.x = Fake("fake_x.py", ["--certs", self.certs, "--consumer-key", c["consumer_key"],
+                                    "--consumer-secret", c["consumer_secret"],
+                                    "--token", c["access_token"],
+                                    "--token-secret", c["access_token_secret"],
+                                    "--state", os.path.join(self.dir, "x-state.json")]
+                      + list(x_args), self.dir, "x")
+        self.hook = Fake("fake_webhook.py", ["--certs", self.certs, "--secret", WEBHOOK_SECRET,
+                                             "--state", os.path.join(self.dir, "hook-state.json")]
+                         + list(webhook_args), self.dir, "hook")
+        with open(os.path.join(self.dir, "x-api.toml"), "w") as f:
+            for k, v in X_CREDENTIALS.items():
+                f.write('%s = "%s"\n' % (k, v))
+
+    # --- the daemon's side -------------------------------------------------------------------
+    def write_config(self, store, extra="", x_account="", hook_account="", site=""):
+        """A config serving `store` with accounts x_main (X) and hook (webhook). `x_account` and
+        `hook_account` are extra TOML lines inside each account's table; `extra` is appended."""
+        path = os.path.join(self.dir, "config.toml")
+        text = """
+[site]
+title = "Example News"
+base_url = "https://news.example.az/"
+{site}
+[store]
+path = "{store}"
+debounce_ms = 5
+
+[server]
+listen = "127.0.0.1:0"
+
+[outbox]
+database = "{db}"
+rescan_interval_s = 1
+
+[accounts.x_main]
+network = "x"
+credentials = "file:x-api.toml"
+base_url = "https://localhost:{xport}"
+ca_file = "{ca}"
+min_spacing_s = 0
+backoff_base_s = 1
+backoff_cap_s = 2
+{x_account}
+
+[accounts.hook]
+network = "webhook"
+url = "https://localhost:{hport}/hook"
+ca_file = "{ca}"
+credentials.secret = "env:SYNDICATED_TEST_WEBHOOK_SECRET"
+min_spacing_s = 0
+backoff_base_s = 1
+backoff_cap_s = 2
+{hook_account}
+{extra}
+""".format(store=store, db=os.path.join(self.dir, "outbox.sqlite"), xport=self.x.port,
+           hport=self.hook.port, ca=self.ca, x_account=x_account, hook_account=hook_account,
+           extra=extra, site=site)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def daemon_env(self):
+        return {"SYNDICATED_TEST_WEBHOOK_SECRET": WEBHOOK_SECRET}
+
+    @property
+    def database(self):
+        return os.path.join(self.dir, "outbox.sqlite")
+
+    # --- what the networks saw ---------------------------------------------------------------
+    def _call(self, port, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request("https://localhost:%d%s" % (port, path), data=data,
+                                     method=method,
+                                     headers={"Content-Type": "application/json"} if data else {})
+        with urllib.request.urlopen(req, context=self.context, timeout=10) as resp:
+            return json.loads(resp.read() or b"null")
+
+    def tweets(self, include_deleted=True):
+        tweets = self._call(self.x.port, "GET", "/_fake/tweets")["tweets"]
+        return [t for t in tweets if include_deleted or not t.get("deleted")]
+
+    def deliveries(self):
+        """Unique deliveries the receiver recorded (deduplicated by webhook-id)."""
+        return self._call(self.hook.port, "GET", "/_fake/deliveries")["deliveries"]
+
+    def fail_x(self, spec):
+        return self._call(self.x.port, "POST", "/_fake/fail", spec)
+
+    def fail_hook(self, spec):
+        return self._call(self.hook.port, "POST", "/_fake/fail", spec)
+
+    def close(self):
+        self.x.stop()
+        self.hook.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def article_text(article_id, title, published, language="en", categories=("Politics",),
+                 tags=("budget",), status="published", summary="A short summary of the story."):
+    """An article file in the store's Markdown + TOML front matter format."""
+    cats = ", ".join('"%s"' % c for c in categories)
+    tg = ", ".join('"%s"' % t for t in tags)
+    return """+++
+id = "{id}"
+title = "{title}"
+summary = "{summary}"
+published = {published}
+language = "{language}"
+status = "{status}"
+categories = [{cats}]
+tags = [{tags}]
+
+[[authors]]
+name = "Test Reporter"
++++
+
+The body of {id}.
+""".format(id=article_id, title=title, summary=summary, published=published,
+           language=language, status=status, cats=cats, tags=tg)
+
+
+def write_article(store, relpath, text):
+    """Writes an article the way editors' tools do: a temporary file renamed into place."""
+    path = os.path.join(store, relpath)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".tmp")
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, path)
+    return path
