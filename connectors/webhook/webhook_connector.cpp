@@ -21,7 +21,6 @@ constexpr std::string_view kSecretCredential = "secret";
 constexpr std::string_view kGithubCredential = "github_secret";
 constexpr std::string_view kUrlOption = "url";
 constexpr std::string_view kTimeoutOption = "timeout";
-constexpr std::chrono::seconds kDefaultTimeout{30};
 constexpr std::size_t kReasonBodyBytes = 200;
 
 std::string sha256(std::string_view data) {
@@ -213,7 +212,7 @@ core::Result<std::unique_ptr<WebhookConnector>> WebhookConnector::create(
                             url_where);
   }
 
-  std::chrono::seconds timeout = kDefaultTimeout;
+  std::chrono::seconds timeout{0};  // 0: the account's HTTP client's total timeout (timeout_s)
   if (auto t = settings.options.find(std::string(kTimeoutOption)); t != settings.options.end()) {
     const std::string& v = t->second.value;
     int seconds = 0;
@@ -364,7 +363,8 @@ Outcome WebhookConnector::deliver(const std::string& webhook_id, const std::stri
   http::ClientRequest request;
   request.method = "POST";
   request.url = url_;
-  request.total_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(timeout_);
+  if (timeout_.count() > 0)
+    request.total_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(timeout_);
   request.headers.push_back({"Content-Type", "application/json"});
   request.headers.push_back({"User-Agent", std::string(kUserAgent)});
   request.headers.push_back({"webhook-id", webhook_id});

@@ -8,8 +8,9 @@
 //                               separated by spaces sign every message with each (rotation).
 //                github_secret  optional. Adds X-Hub-Signature-256: sha256=<hex HMAC of the body>.
 //   options      url            required. http:// or https:// endpoint.
-//                timeout        optional. Seconds for one request, 1..300 (default 30, within the
-//                               15-30 s the Standard Webhooks spec recommends).
+//                timeout        optional. Seconds for one request, 1..300; default: the account's
+//                               client timeout (timeout_s, 30 s: within the 15-30 s the Standard
+//                               Webhooks spec recommends).
 //   text_template, lead_image, hashtags: the post text sent as data.text (default "{title} {url}").
 //
 // Payload (application/json, minified, UTF-8; the bytes sent are the bytes signed):

@@ -175,7 +175,8 @@ TEST_F(WebhookConnectorTest, TimeoutOptionIsValidatedAndUsed) {
   auto d = make();
   http_.push(200, "{}");
   publish_once(*d);
-  EXPECT_EQ(http_.requests().back().total_timeout, std::chrono::milliseconds(30000));
+  // Without the option, the account's client timeout (the daemon's timeout_s) applies.
+  EXPECT_FALSE(http_.requests().back().total_timeout.has_value());
 }
 
 TEST_F(WebhookConnectorTest, BadSecretIsRefusedWithoutEchoingIt) {
