@@ -89,10 +89,13 @@ class SocialEnv:
                 f.write('%s = "%s"\n' % (k, v))
 
     # --- the daemon's side -------------------------------------------------------------------
-    def write_config(self, store, extra="", x_account="", hook_account="", site=""):
+    def write_config(self, store, extra="", x_account="", hook_account="", site="", name="config",
+                     database=None):
         """A config serving `store` with accounts x_main (X) and hook (webhook). `x_account` and
-        `hook_account` are extra TOML lines inside each account's table; `extra` is appended."""
-        path = os.path.join(self.dir, "config.toml")
+        `hook_account` are extra TOML lines inside each account's table; `extra` is appended.
+        `name` names the file (<name>.toml next to x-api.toml); `database` the ledger (default
+        self.database; give each test its own to start from a first start)."""
+        path = os.path.join(self.dir, name + ".toml")
         text = """
 [site]
 title = "Example News"
@@ -129,7 +132,7 @@ backoff_base_s = 1
 backoff_cap_s = 2
 {hook_account}
 {extra}
-""".format(store=store, db=os.path.join(self.dir, "outbox.sqlite"), xport=self.x.port,
+""".format(store=store, db=database or self.database, xport=self.x.port,
            hport=self.hook.port, ca=self.ca, x_account=x_account, hook_account=hook_account,
            extra=extra, site=site)
         with open(path, "w") as f:
@@ -166,9 +169,24 @@ backoff_cap_s = 2
     def fail_hook(self, spec):
         return self._call(self.hook.port, "POST", "/_fake/fail", spec)
 
+    def x_requests(self):
+        """The requests the fake X API answered: method, path, status."""
+        return self._call(self.x.port, "GET", "/_fake/requests")["requests"]
+
+    def hook_attempts(self):
+        """Every request the receiver answered (verified or not): webhook_id, status, reason."""
+        return self._call(self.hook.port, "GET", "/_fake/deliveries")["attempts"]
+
+    def reset(self):
+        """Both fakes forget what they saw and any injected failure."""
+        self._call(self.x.port, "POST", "/_fake/reset", {})
+        self._call(self.hook.port, "POST", "/_fake/reset", {})
+
     def close(self):
         self.x.stop()
         self.hook.stop()
+        self.x.log.close()
+        self.hook.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -1,0 +1,264 @@
+"""Syndication end to end: the real daemon posting a real store's articles to the fake X API and
+a webhook receiver over loopback HTTPS (social_env.SocialEnv), observed the way an operator sees
+it: what the networks received, `syndicated outbox --json`, /metrics and the daemon's log.
+
+Each test gets its own store (a copy of examples/store), config and ledger, so every test starts
+with the accounts' first start; the two fakes are shared by a class and reset before each test.
+Waits poll (wait_until) with generous limits; "nothing happened" checks wait for a later event
+the daemon must have handled first (a feed showing the edit, a later article posted), plus a short
+grace period.
+"""
+import calendar
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import unittest
+
+from daemon_harness import BIN, Daemon, copy_example_store, wait_until
+from social_env import (WEBHOOK_SECRET, X_CREDENTIALS, SocialEnv, article_text,
+                        write_article)
+
+SECRETS = list(X_CREDENTIALS.values()) + [WEBHOOK_SECRET, WEBHOOK_SECRET[len("whsec_"):]]
+POST_TIMEOUT = 30  # seconds for a post to reach a fake (loaded CI: generous)
+GRACE = 2.0        # seconds to let a wrong post happen before asserting it did not
+
+
+def rfc3339(unix):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix))
+
+
+def parse_rfc3339(text):
+    """Unix seconds of '2026-11-30T06:16:18.123Z' (fraction kept)."""
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z$", text)
+    assert m, text
+    whole = calendar.timegm(time.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S"))
+    return whole + (float("0" + m.group(2)) if m.group(2) else 0.0)
+
+
+class SyndicationTest(unittest.TestCase):
+    """Shared plumbing: one SocialEnv per class, a fresh store, config and ledger per test."""
+
+    env = None
+    counter = 0
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = SocialEnv()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.close()
+
+    def setUp(self):
+        self.env.reset()
+        SyndicationTest.counter += 1
+        self.name = "t%d" % SyndicationTest.counter
+        self.tmp, self.store = copy_example_store()
+        self.database = os.path.join(self.env.dir, self.name + ".sqlite")
+        self.daemons = []
+        self.configure()
+
+    def tearDown(self):
+        for d in self.daemons:
+            d.stop()
+            for stream in (d.proc.stdout, d.proc.stderr):
+                if stream:
+                    stream.close()
+        # Secrets never reach the logs, whatever the test did (failures included).
+        for d in self.daemons:
+            self.assert_no_secret("\n".join(d.stderr_lines + d.stdout_lines))
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # --- the daemon ------------------------------------------------------------------------
+    def configure(self, **kwargs):
+        self.config = self.env.write_config(self.store, name=self.name, database=self.database,
+                                            **kwargs)
+        return self.config
+
+    def start(self):
+        d = Daemon(self.store, config=self.config, env=self.env.daemon_env())
+        self.daemons.append(d)
+        return d
+
+    def restart(self, daemon):
+        self.assertEqual(daemon.stop(), 0, "\n".join(daemon.stderr_lines))
+        return self.start()
+
+    def log(self, daemon):
+        return "\n".join(daemon.stderr_lines)
+
+    def metrics(self, daemon):
+        status, _, body = daemon.get("/metrics")
+        self.assertEqual(status, 200)
+        return body.decode()
+
+    def metric(self, daemon, name, **labels):
+        """The value of one series of /metrics, or None."""
+        for line in self.metrics(daemon).splitlines():
+            if line.startswith("#"):
+                continue
+            m = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$", line)
+            if not m or m.group(1) != name:
+                continue
+            have = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
+            if all(have.get(k) == v for k, v in labels.items()):
+                return float(m.group(3))
+        return None
+
+    def feed_titles(self, daemon):
+        status, _, body = daemon.get("/feed.json")
+        if status != 200:
+            return []
+        return [item.get("title") for item in json.loads(body)["items"]]
+
+    def wait_for_title(self, daemon, title):
+        """The daemon has taken in a store change when its main feed shows it."""
+        self.assertTrue(wait_until(lambda: title in self.feed_titles(daemon), POST_TIMEOUT),
+                        "the feed never showed %r" % title)
+
+    # --- the CLI -----------------------------------------------------------------------------
+    def cli(self, *args, env=None, config=None):
+        full_env = dict(os.environ)
+        full_env.update(env if env is not None else self.env.daemon_env())
+        return subprocess.run([BIN] + list(args[:1]) + ["--config", config or self.config] +
+                              list(args[1:]), capture_output=True, text=True, env=full_env,
+                              timeout=60)
+
+    def outbox(self):
+        r = self.cli("outbox", "--json", "--limit", "1000")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_no_secret(r.stdout + r.stderr)
+        return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+
+    def row(self, article_id, account):
+        rows = [r for r in self.outbox()
+                if r["article_id"] == article_id and r["account"] == account]
+        self.assertLessEqual(len(rows), 1, rows)
+        return rows[0] if rows else None
+
+    def wait_row(self, article_id, account, state, timeout=POST_TIMEOUT):
+        last = {}
+
+        def check():
+            last["row"] = self.row(article_id, account)
+            return last["row"] is not None and last["row"]["state"] == state
+        self.assertTrue(wait_until(check, timeout, interval=0.2),
+                        "%s/%s never became %s: %s" % (article_id, account, state, last.get("row")))
+        return last["row"]
+
+    # --- the store and the networks ---------------------------------------------------------
+    def publish(self, article_id, title, published=None, **kwargs):
+        """Writes a new (or edited) article file for `article_id`; published defaults to now."""
+        when = time.time() if published is None else published
+        return write_article(self.store, "2026/new/%s.md" % article_id,
+                             article_text(article_id, title, rfc3339(when), **kwargs))
+
+    def tweets_for(self, article_id):
+        return [t for t in self.env.tweets() if "/" + article_id in t["submitted_text"]
+                or article_id in json.dumps(t["urls"])]
+
+    def deliveries_for(self, article_id, type_="article.published"):
+        return [d for d in self.env.deliveries()
+                if d["article_id"] == article_id and d["type"] == type_]
+
+    def wait_tweets(self, n, timeout=POST_TIMEOUT):
+        self.assertTrue(wait_until(lambda: len(self.env.tweets()) >= n, timeout, interval=0.1),
+                        "expected %d tweets, have %s" % (n, self.env.tweets()))
+
+    def wait_deliveries(self, n, timeout=POST_TIMEOUT):
+        self.assertTrue(wait_until(lambda: len(self.env.deliveries()) >= n, timeout,
+                                   interval=0.1),
+                        "expected %d deliveries, have %s" % (n, self.env.deliveries()))
+
+    def assert_no_secret(self, text):
+        for secret in SECRETS:
+            self.assertNotIn(secret, text)
+
+
+class FirstStartAndPosting(SyndicationTest):
+    def test_first_start_posts_nothing_and_records_existing_articles_as_skipped(self):
+        d = self.start()
+        self.assertTrue(wait_until(lambda: "syndication started" in self.log(d), 30))
+        time.sleep(GRACE)
+        self.assertEqual(self.env.tweets(), [])
+        self.assertEqual(self.env.deliveries(), [])
+        rows = self.outbox()
+        self.assertTrue(rows)
+        for account in ("x_main", "hook"):
+            mine = [r for r in rows if r["account"] == account]
+            # Every live article of the example store (the drafts, the retracted one and the
+            # 2030 embargo are not live) is recorded as skipped, none posted.
+            self.assertGreaterEqual(len(mine), 10, mine)
+            for r in mine:
+                self.assertEqual(r["state"], "skipped", r)
+                self.assertEqual(r["reason"], "existed at the account's first start", r)
+                self.assertEqual(r["attempts"], 0)
+        self.assertIn("cna-2026-0410", {r["article_id"] for r in rows})
+        self.assertNotIn("caspian-data-cable", json.dumps(rows))
+
+        d = self.restart(d)
+        self.assertTrue(wait_until(lambda: "syndication started" in self.log(d), 30))
+        time.sleep(GRACE)
+        self.assertEqual(self.env.tweets(), [])
+        self.assertEqual(self.env.deliveries(), [])
+        self.assertEqual(self.outbox(), rows)
+
+    def test_new_article_posted_once_to_each_account_edits_and_restarts_do_not_repost(self):
+        d = self.start()
+        title = "Parliament adopts the 2027 budget framework after a long debate"
+        self.publish("synd-new-1", title)
+        self.wait_tweets(1)
+        self.wait_deliveries(1)
+
+        # X: the headline and the link, intact, within 280 (the fake refuses longer texts).
+        [tweet] = self.env.tweets()
+        [delivery] = self.env.deliveries()
+        url = delivery["body"]["data"]["url"]
+        self.assertTrue(url.startswith("https://news.example.az/"), url)
+        self.assertIn(title, tweet["submitted_text"])
+        self.assertIn(url, tweet["submitted_text"])
+        self.assertEqual([u["expanded_url"] for u in tweet["urls"]], [url])
+        self.assertFalse(tweet["deleted"])
+        # The webhook: verified by the receiver (it records only good signatures), the article.
+        self.assertEqual(delivery["type"], "article.published")
+        self.assertEqual(delivery["article_id"], "synd-new-1")
+        self.assertEqual(delivery["body"]["data"]["id"], "synd-new-1")
+        self.assertEqual(delivery["body"]["data"]["title"], title)
+        self.assertTrue(delivery["headers"]["webhook-signature"].startswith("v1,"))
+        self.assertEqual([a["status"] for a in self.env.hook_attempts()], [200])
+
+        x_row = self.wait_row("synd-new-1", "x_main", "sent")
+        hook_row = self.wait_row("synd-new-1", "hook", "sent")
+        self.assertEqual(x_row["attempts"], 1)
+        self.assertEqual(x_row["remote_id"], tweet["id"])
+        self.assertIn(tweet["id"], x_row["remote_url"])
+        self.assertEqual(x_row["text"], tweet["submitted_text"])
+        self.assertEqual(hook_row["attempts"], 1)
+        self.assertIn(delivery["webhook_id"], hook_row["remote_url"])
+        self.assertRegex(self.log(d), r"posted account=x_main article=synd-new-1 url=\S+%s"
+                         % tweet["id"])
+        self.assertEqual(self.metric(d, "syndicated_posts", account="x_main", state="sent"), 1)
+
+        # An edit (same id, new title) is not a new article.
+        self.publish("synd-new-1", title + " (updated)")
+        self.wait_for_title(d, title + " (updated)")
+        time.sleep(GRACE)
+        self.assertEqual(len(self.env.tweets()), 1)
+        self.assertEqual(len(self.env.deliveries()), 1)
+
+        # Nor is a restart.
+        d = self.restart(d)
+        self.assertTrue(wait_until(lambda: "syndication started" in self.log(d), 30))
+        time.sleep(GRACE)
+        self.assertEqual(len(self.env.tweets()), 1)
+        self.assertEqual(len(self.env.deliveries()), 1)
+        self.assertEqual(self.env.hook_attempts()[0]["status"], 200)
+        self.assertEqual(len(self.env.hook_attempts()), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
