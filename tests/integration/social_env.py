@@ -92,10 +92,17 @@ class SocialEnv:
     def write_config(self, store, extra="", x_account="", hook_account="", site="", name="config",
                      database=None):
         """A config serving `store` with accounts x_main (X) and hook (webhook). `x_account` and
-        `hook_account` are extra TOML lines inside each account's table; `extra` is appended.
+        `hook_account` are extra TOML lines inside each account's table (a min_spacing_s,
+        backoff_base_s or backoff_cap_s there replaces the fast default); `extra` is appended.
         `name` names the file (<name>.toml next to x-api.toml); `database` the ledger (default
         self.database; give each test its own to start from a first start)."""
         path = os.path.join(self.dir, name + ".toml")
+
+        def defaults(lines):  # fast pacing and backoff, unless the account's lines set them
+            given = {line.split("=")[0].strip() for line in lines.splitlines() if "=" in line}
+            return "\n".join("%s = %d" % (k, v) for k, v in
+                             (("min_spacing_s", 0), ("backoff_base_s", 1), ("backoff_cap_s", 2))
+                             if k not in given)
         text = """
 [site]
 title = "Example News"
@@ -117,9 +124,7 @@ network = "x"
 credentials = "file:x-api.toml"
 base_url = "https://localhost:{xport}"
 ca_file = "{ca}"
-min_spacing_s = 0
-backoff_base_s = 1
-backoff_cap_s = 2
+{x_defaults}
 {x_account}
 
 [accounts.hook]
@@ -127,12 +132,11 @@ network = "webhook"
 url = "https://localhost:{hport}/hook"
 ca_file = "{ca}"
 credentials.secret = "env:SYNDICATED_TEST_WEBHOOK_SECRET"
-min_spacing_s = 0
-backoff_base_s = 1
-backoff_cap_s = 2
+{hook_defaults}
 {hook_account}
 {extra}
-""".format(store=store, db=database or self.database, xport=self.x.port,
+""".format(store=store, db=database or self.database, x_defaults=defaults(x_account),
+           hook_defaults=defaults(hook_account), xport=self.x.port,
            hport=self.hook.port, ca=self.ca, x_account=x_account, hook_account=hook_account,
            extra=extra, site=site)
         with open(path, "w") as f:

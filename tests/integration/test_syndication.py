@@ -157,9 +157,8 @@ class SyndicationTest(unittest.TestCase):
         return write_article(self.store, "2026/new/%s.md" % article_id,
                              article_text(article_id, title, rfc3339(when), **kwargs))
 
-    def tweets_for(self, article_id):
-        return [t for t in self.env.tweets() if "/" + article_id in t["submitted_text"]
-                or article_id in json.dumps(t["urls"])]
+    def tweets_titled(self, title):
+        return [t for t in self.env.tweets() if t["submitted_text"].split("\n")[0] == title]
 
     def deliveries_for(self, article_id, type_="article.published"):
         return [d for d in self.env.deliveries()
@@ -258,6 +257,96 @@ class FirstStartAndPosting(SyndicationTest):
         self.assertEqual(len(self.env.deliveries()), 1)
         self.assertEqual(self.env.hook_attempts()[0]["status"], 200)
         self.assertEqual(len(self.env.hook_attempts()), 1)
+
+
+class Policies(SyndicationTest):
+    def test_language_filter_sends_an_azerbaijani_article_to_the_webhook_only(self):
+        self.configure(x_account='languages = ["en"]')
+        d = self.start()
+        self.publish("synd-az-1", "Bakı limanında yük dövriyyəsi rekord həddə çatıb",
+                     published=time.time() - 5, language="az", categories=("İqtisadiyyat",),
+                     tags=("liman",))
+        self.wait_deliveries(1)
+        self.assertEqual(self.deliveries_for("synd-az-1")[0]["body"]["data"]["language"], "az")
+        # A later English article reaches both: X has handled the Azerbaijani one by then.
+        self.publish("synd-en-1", "Port of Baku handles record cargo volumes")
+        self.wait_tweets(1)
+        self.wait_deliveries(2)
+        time.sleep(GRACE)
+        self.assertEqual([t["submitted_text"].split("\n")[0] for t in self.env.tweets()],
+                         ["Port of Baku handles record cargo volumes"])
+        self.assertEqual(sorted(d["article_id"] for d in self.env.deliveries()),
+                         ["synd-az-1", "synd-en-1"])
+        # The filter is decided before anything is planned: no row for X at all.
+        self.assertIsNone(self.row("synd-az-1", "x_main"))
+        self.assertEqual(self.row("synd-az-1", "hook")["state"], "sent")
+
+    def test_embargoed_article_is_posted_when_its_time_comes_not_before(self):
+        d = self.start()
+        self.assertTrue(wait_until(lambda: "syndication started" in self.log(d), 30))
+        published = int(time.time()) + 4
+        self.publish("synd-embargo", "Embargoed: the central bank cuts its rate", published)
+        # Until the embargo ends nothing goes out (checked until shortly before it ends).
+        while time.time() < published - 0.5:
+            self.assertEqual(self.env.tweets(), [])
+            self.assertEqual(self.env.deliveries(), [])
+            time.sleep(0.1)
+        self.wait_tweets(1)
+        self.wait_deliveries(1)
+        [delivery] = self.env.deliveries()
+        self.assertGreaterEqual(delivery["received_unix"], published)
+        for account in ("x_main", "hook"):
+            row = self.wait_row("synd-embargo", account, "sent")
+            self.assertGreaterEqual(parse_rfc3339(row["sent_at"]), published)
+            self.assertEqual(row["attempts"], 1)
+
+    def test_article_older_than_max_age_is_skipped_never_posted(self):
+        d = self.start()
+        self.assertTrue(wait_until(lambda: "syndication started" in self.log(d), 30))
+        self.publish("synd-old", "Three days old: a late-filed story", time.time() - 3 * 86400)
+        # A fresh article after it: once it is posted, the old one has been decided.
+        self.publish("synd-fresh", "A fresh story filed after the old one")
+        self.wait_tweets(1)
+        self.wait_deliveries(1)
+        time.sleep(GRACE)
+        self.assertEqual(len(self.tweets_titled("A fresh story filed after the old one")), 1)
+        self.assertEqual(len(self.env.tweets()), 1)
+        self.assertEqual([d["article_id"] for d in self.env.deliveries()], ["synd-fresh"])
+        for account in ("x_main", "hook"):
+            row = self.row("synd-old", account)
+            self.assertEqual(row["state"], "skipped", row)
+            self.assertIn("older than max_age", row["reason"])
+            self.assertEqual(row["attempts"], 0)
+
+    def test_burst_of_twenty_is_paced_and_posted_once_each_in_publication_order(self):
+        self.configure(x_account="min_spacing_s = 1")
+        d = self.start()
+        self.assertTrue(wait_until(lambda: "syndication started" in self.log(d), 30))
+        base = time.time() - 60
+        ids = ["synd-burst-%02d" % i for i in range(20)]
+        for i, article_id in enumerate(ids):
+            self.publish(article_id, "Burst story number %d of twenty" % (i + 1), base + i)
+        # The webhook has no spacing: all 20 arrive soon, while X is still working through them.
+        self.wait_deliveries(20)
+        self.assertLess(len(self.env.tweets()), 20)
+        self.wait_tweets(20, timeout=120)
+        time.sleep(GRACE)
+        tweets = self.env.tweets()
+        self.assertEqual(len(tweets), 20)
+        order = [t["submitted_text"].split("\n")[0] for t in tweets]
+        self.assertEqual(order, ["Burst story number %d of twenty" % (i + 1) for i in range(20)])
+        self.assertEqual(sorted(d["article_id"] for d in self.env.deliveries()), ids)
+        # At least 1 s between the starts of consecutive calls: 19 gaps. Seconds-resolution
+        # created_at and the ledger's sent_at both show the spread.
+        created = [parse_rfc3339(t["created_at"]) for t in tweets]
+        self.assertGreaterEqual(created[-1] - created[0], 15, created)
+        rows = sorted((r for r in self.outbox() if r["account"] == "x_main"
+                       and r["article_id"] in ids), key=lambda r: r["sent_at"])
+        self.assertEqual([r["article_id"] for r in rows], ids)
+        sent = [parse_rfc3339(r["sent_at"]) for r in rows]
+        self.assertGreaterEqual(sent[-1] - sent[0], 15, sent)
+        self.assertTrue(all(r["attempts"] == 1 for r in rows), rows)
+        self.assertEqual(self.metric(d, "syndicated_posts", account="x_main", state="sent"), 20)
 
 
 if __name__ == "__main__":
