@@ -173,6 +173,17 @@ nanoseconds Engine::backoff(const AccountPolicy& policy, int attempts) {
 
 // ---- start ------------------------------------------------------------------------------------
 
+// The engine's copy of an article, for planning and composing at send time. Posts never carry
+// the body, so it is dropped: with a large store the copies would otherwise double the memory
+// the store's own articles take.
+const core::Article& Engine::remember(const core::Article& article) {
+  core::Article& kept = articles_[article.id];
+  kept = article;
+  kept.body_html.clear();
+  kept.body_html.shrink_to_fit();
+  return kept;
+}
+
 void Engine::start(const std::vector<core::Article>& current) {
   started_ = true;
   stopping_ = false;
@@ -181,7 +192,7 @@ void Engine::start(const std::vector<core::Article>& current) {
   articles_.clear();
   const core::Timestamp now = clock_.now();
   for (const core::Article& a : current) {
-    articles_[a.id] = a;
+    remember(a);
     if (a.status == core::ArticleStatus::kPublished && a.published > now) arm_embargo(a);
   }
   for (auto& [name, acc] : accounts_) start_account(*acc);
@@ -306,8 +317,7 @@ void Engine::start_account(Account& acc) {
 // ---- store changes ----------------------------------------------------------------------------
 
 void Engine::upsert(const core::Article& article) {
-  articles_[article.id] = article;
-  plan(articles_[article.id]);
+  plan(remember(article));
 }
 
 void Engine::plan(const core::Article& article) {

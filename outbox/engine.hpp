@@ -120,6 +120,7 @@ class Engine {
   struct Account;
   struct Removal;
 
+  const core::Article& remember(const core::Article& article);
   void start_account(Account& acc);
   void plan(const core::Article& article);
   void plan_for(Account& acc, const core::Article& article);
