@@ -3,7 +3,9 @@
 // (the daemon resolves credentials; connectors never read files or the environment).
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
@@ -52,10 +54,22 @@ struct AccountSettings {
   std::map<std::string, Option> options;      // network-specific keys (e.g. webhook "url")
 };
 
+// A small durable value a connector keeps between runs, one per account (e.g. Bluesky's session
+// tokens, so that a restart does not log in again). It may hold secrets: the daemon's
+// implementation is a file readable by the daemon only, written atomically.
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+  // The saved value, or nullopt when nothing was saved yet.
+  virtual core::Result<std::optional<std::string>> load() = 0;
+  virtual core::Status save(std::string_view value) = 0;
+};
+
 // Everything a connector may use besides its settings.
 struct ConnectorContext {
   http::HttpClient& http;
   const core::Clock& clock;
+  StateStore* state = nullptr;  // nullptr: nothing persists (preview, check, tests)
 };
 
 }  // namespace syndicated::connectors
