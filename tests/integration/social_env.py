@@ -181,10 +181,17 @@ credentials.secret = "env:SYNDICATED_TEST_WEBHOOK_SECRET"
         """Every request the receiver answered (verified or not): webhook_id, status, reason."""
         return self._call(self.hook.port, "GET", "/_fake/deliveries")["attempts"]
 
-    def reset(self):
-        """Both fakes forget what they saw and any injected failure."""
+    def reset_x(self):
+        """The fake X API forgets its tweets, requests and injected failures."""
         self._call(self.x.port, "POST", "/_fake/reset", {})
+
+    def reset_hook(self):
+        """The receiver forgets its deliveries, attempts and injected failures."""
         self._call(self.hook.port, "POST", "/_fake/reset", {})
+
+    def reset(self):
+        self.reset_x()
+        self.reset_hook()
 
     def close(self):
         self.x.stop()

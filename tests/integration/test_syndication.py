@@ -349,5 +349,223 @@ class Policies(SyndicationTest):
         self.assertEqual(self.metric(d, "syndicated_posts", account="x_main", state="sent"), 20)
 
 
+class Failures(SyndicationTest):
+    def test_transient_errors_are_retried_until_posted_once(self):
+        d = self.start()
+        self.assertTrue(wait_until(lambda: "syndication started" in self.log(d), 30))
+        self.env.fail_x({"status": 503, "count": 2})
+        title = "Ferry timetable changes after the storm"
+        self.publish("synd-503", title)
+        row = self.wait_row("synd-503", "x_main", "sent")
+        self.wait_tweets(1)
+        time.sleep(GRACE)
+        self.assertEqual(len(self.tweets_titled(title)), 1)
+        self.assertEqual(len(self.env.tweets()), 1)
+        # Two answered 503, then one that got through: three attempts (a retry after an
+        # unknown outcome looks the tweet up before posting again; the lookup is that attempt).
+        statuses = [r["status"] for r in self.env.x_requests()]
+        self.assertEqual(statuses[:2], [503, 503], self.env.x_requests())
+        self.assertEqual(row["attempts"], 3, row)
+        self.assertEqual(row["remote_id"], self.env.tweets()[0]["id"])
+        self.assertRegex(self.log(d), r"post will be retried account=x_main article=synd-503 "
+                                      r"attempt=1 reason=.*503")
+        self.assertEqual(self.metric(d, "syndicated_post_transient_failures_total",
+                                     account="x_main"), 2)
+        # The webhook was not held up by X's trouble.
+        self.assertEqual(self.row("synd-503", "hook")["attempts"], 1)
+
+    def test_revoked_credentials_stop_the_account_until_reload_then_it_posts_what_waited(self):
+        d = self.start()
+        self.assertTrue(wait_until(lambda: "syndication started" in self.log(d), 30))
+        self.env.fail_x({"status": 401, "count": 1000})
+        self.publish("synd-401-a", "Revoked token: the first story waits")
+        row = self.wait_row("synd-401-a", "x_main", "needs_reconnect")
+        self.assertIn("401", row["reason"])
+        self.assertTrue(wait_until(lambda: self.metric(d, "syndicated_account_stopped",
+                                                       account="x_main", network="x") == 1, 10),
+                        self.metrics(d))
+        self.assertEqual(self.metric(d, "syndicated_account_stopped", account="hook"), 0)
+        self.assertEqual(self.metric(d, "syndicated_account_alerts_total", account="x_main"), 1)
+        self.assertRegex(self.log(d), r"account stopped.*account=x_main")
+        # The webhook goes on; X sends nothing more (one request only: the 401).
+        self.publish("synd-401-b", "Revoked token: the second story waits too")
+        self.wait_deliveries(2)
+        time.sleep(GRACE)
+        self.assertEqual(self.row("synd-401-b", "x_main")["state"], "planned")
+        self.assertEqual([r["status"] for r in self.env.x_requests()], [401])
+        self.assertEqual(self.env.tweets(), [])
+
+        # The operator fixes the credentials (the fake forgets its failure) and reloads.
+        self.env.reset_x()
+        d.signal(signal.SIGHUP)
+        self.wait_row("synd-401-a", "x_main", "sent")
+        self.wait_row("synd-401-b", "x_main", "sent")
+        self.wait_tweets(2)
+        time.sleep(GRACE)
+        self.assertEqual(sorted(t["submitted_text"].split("\n")[0] for t in self.env.tweets()),
+                         ["Revoked token: the first story waits",
+                          "Revoked token: the second story waits too"])
+        self.assertTrue(wait_until(lambda: self.metric(d, "syndicated_account_stopped",
+                                                       account="x_main") == 0, 10))
+        self.assertEqual(self.env.deliveries()[0]["article_id"], "synd-401-a")
+        self.assertEqual(len(self.env.deliveries()), 2)
+
+    def test_permanent_refusal_fails_with_the_reason_and_an_operator_retry_posts_once(self):
+        d = self.start()
+        self.assertTrue(wait_until(lambda: "syndication started" in self.log(d), 30))
+        detail = "This account is not allowed to post links to this site."
+        self.env.fail_x({"status": 403, "count": 1,
+                         "body": {"title": "Forbidden", "detail": detail, "status": 403,
+                                  "type": "about:blank"}})
+        title = "Refused once: the parliament's new session"
+        self.publish("synd-403", title)
+        row = self.wait_row("synd-403", "x_main", "failed")
+        self.assertIn("403", row["reason"])
+        self.assertIn(detail, row["reason"])
+        self.assertEqual(row["attempts"], 1)
+        self.assertRegex(self.log(d), r"post failed account=x_main article=synd-403")
+        time.sleep(GRACE)
+        self.assertEqual(self.env.tweets(), [])
+        self.assertEqual(self.row("synd-403", "x_main")["state"], "failed")  # not retried alone
+
+        r = self.cli("outbox", "retry", str(row["id"]))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("planned again", r.stdout)
+        row = self.wait_row("synd-403", "x_main", "sent")  # rescan_interval_s = 1, no signal
+        self.wait_tweets(1)
+        time.sleep(GRACE)
+        self.assertEqual(len(self.tweets_titled(title)), 1)
+        self.assertEqual(len(self.env.tweets()), 1)
+        self.assertEqual(row["remote_id"], self.env.tweets()[0]["id"])
+        # A sent row cannot be retried: that would post twice.
+        r = self.cli("outbox", "retry", str(row["id"]))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("twice", r.stderr)
+
+    def test_webhook_gone_stops_the_hook_account_and_x_keeps_posting(self):
+        d = self.start()
+        self.assertTrue(wait_until(lambda: "syndication started" in self.log(d), 30))
+        self.env.fail_hook({"status": 410, "count": -1})
+        self.publish("synd-410-a", "Endpoint gone: first story")
+        row = self.wait_row("synd-410-a", "hook", "needs_reconnect")
+        self.assertIn("410", row["reason"])
+        self.assertTrue(wait_until(lambda: self.metric(d, "syndicated_account_stopped",
+                                                       account="hook") == 1, 10))
+        self.assertRegex(self.log(d), r"account stopped.*account=hook")
+        self.publish("synd-410-b", "Endpoint gone: second story")
+        self.wait_tweets(2)
+        self.wait_row("synd-410-b", "x_main", "sent")
+        time.sleep(GRACE)
+        self.assertEqual(self.env.deliveries(), [])
+        self.assertEqual([a["status"] for a in self.env.hook_attempts()], [410])
+        self.assertEqual(self.row("synd-410-b", "hook")["state"], "planned")
+        self.assertEqual(self.metric(d, "syndicated_account_stopped", account="x_main"), 0)
+
+    def test_secrets_never_reach_logs_or_the_ledger_even_when_servers_echo_them(self):
+        # Servers that quote what they received in their error bodies.
+        echo = "bad key %s / %s, token %s" % (X_CREDENTIALS["consumer_key"],
+                                               X_CREDENTIALS["consumer_secret"],
+                                               X_CREDENTIALS["access_token_secret"])
+        self.env.fail_x({"status": 400, "count": 1,
+                         "body": {"title": "Invalid Request", "detail": echo, "status": 400,
+                                  "type": "about:blank"}})
+        self.env.fail_hook({"status": 422, "count": 1,
+                            "body": "secret %s does not match" % WEBHOOK_SECRET})
+        d = self.start()
+        self.publish("synd-echo", "Servers that echo credentials")
+        x_row = self.wait_row("synd-echo", "x_main", "failed")
+        hook_row = self.wait_row("synd-echo", "hook", "failed")
+        self.assertIn("400", x_row["reason"])
+        self.assertIn("422", hook_row["reason"])
+        # The servers' words are kept for the operator, the secrets in them are not.
+        self.assertIn("bad key <redacted>", x_row["reason"])
+        self.assertIn("secret <redacted> does not match", hook_row["reason"])
+        self.assertRegex(self.log(d), r"post failed account=hook article=synd-echo")
+        d.stop()
+        everything = "\n".join(d.stderr_lines + d.stdout_lines) + json.dumps(self.outbox())
+        self.assert_no_secret(everything)
+        with open(self.config) as f:
+            self.assert_no_secret(f.read())  # the config holds only env: and file: references
+
+
+class Retraction(SyndicationTest):
+    def retract(self, article_id, title):
+        self.publish(article_id, title, published=self.published, status="retracted")
+
+    def post_then_retract(self, article_id, title):
+        d = self.start()
+        self.assertTrue(wait_until(lambda: "syndication started" in self.log(d), 30))
+        self.published = time.time()
+        self.publish(article_id, title, published=self.published)
+        self.wait_row(article_id, "x_main", "sent")
+        self.wait_row(article_id, "hook", "sent")
+        self.assertEqual(len(self.env.tweets()), 1)
+        self.assertEqual(len(self.env.deliveries()), 1)
+        self.retract(article_id, title)
+        return d
+
+    def test_x_opted_in_deletes_the_tweet_the_webhook_not_opted_in_sends_nothing(self):
+        self.configure(x_account="delete_on_retraction = true")
+        d = self.post_then_retract("synd-retract-x", "Retracted: a story that was wrong")
+        row = self.wait_row("synd-retract-x", "x_main", "deleted")
+        self.assertTrue(wait_until(lambda: self.env.tweets()[0]["deleted"], 10))
+        self.assertEqual(row["remote_id"], self.env.tweets()[0]["id"])
+        self.assertIn(("DELETE", "/2/tweets/" + row["remote_id"], 200),
+                      [(r["method"], r["path"], r["status"]) for r in self.env.x_requests()])
+        self.assertRegex(self.log(d), r"retracted post deleted account=x_main "
+                                      r"article=synd-retract-x")
+        self.assertEqual(self.metric(d, "syndicated_posts_deleted_total", account="x_main"), 1)
+        time.sleep(GRACE)
+        # The hook did not opt in: its row stays sent, the receiver hears nothing more.
+        self.assertEqual(self.row("synd-retract-x", "hook")["state"], "sent")
+        self.assertEqual([x["type"] for x in self.env.deliveries()], ["article.published"])
+        self.assertEqual(len(self.env.hook_attempts()), 1)
+        # A restart with the article still retracted deletes nothing twice.
+        d = self.restart(d)
+        self.assertTrue(wait_until(lambda: "syndication started" in self.log(d), 30))
+        time.sleep(GRACE)
+        self.assertEqual(self.row("synd-retract-x", "x_main")["state"], "deleted")
+        self.assertEqual(sum(r["method"] == "DELETE" for r in self.env.x_requests()), 1)
+        self.assertEqual(len(self.env.hook_attempts()), 1)
+
+    def test_webhook_opted_in_receives_article_retracted_x_not_opted_in_keeps_the_tweet(self):
+        self.configure(hook_account="delete_on_retraction = true")
+        d = self.post_then_retract("synd-retract-h", "Retracted: a story sent to the hook")
+        row = self.wait_row("synd-retract-h", "hook", "deleted")
+        self.assertTrue(wait_until(lambda: self.deliveries_for("synd-retract-h",
+                                                               "article.retracted"), 10))
+        [retracted] = self.deliveries_for("synd-retract-h", "article.retracted")
+        [published] = self.deliveries_for("synd-retract-h")
+        self.assertEqual(retracted["body"]["data"], {"id": "synd-retract-h"})
+        self.assertNotEqual(retracted["webhook_id"], published["webhook_id"])
+        self.assertEqual(row["remote_id"], "synd-retract-h")
+        time.sleep(GRACE)
+        self.assertEqual(self.row("synd-retract-h", "x_main")["state"], "sent")
+        self.assertFalse(self.env.tweets()[0]["deleted"])
+        self.assertFalse(any(r["method"] == "DELETE" for r in self.env.x_requests()))
+        self.assertEqual(len(self.env.deliveries()), 2)
+        self.assertRegex(self.log(d), r"retracted post deleted account=hook "
+                                      r"article=synd-retract-h")
+
+    def test_retracted_before_it_went_out_is_cancelled_not_posted(self):
+        # X is down (503) when the article appears, and it is retracted while X retries.
+        self.configure(x_account="delete_on_retraction = true\nbackoff_base_s = 3\n"
+                                 "backoff_cap_s = 3")
+        d = self.start()
+        self.assertTrue(wait_until(lambda: "syndication started" in self.log(d), 30))
+        self.env.fail_x({"status": 503, "count": 1000})
+        self.published = time.time()
+        self.publish("synd-cancel", "Pulled before X took it", published=self.published)
+        self.wait_deliveries(1)
+        self.assertTrue(wait_until(lambda: self.env.x_requests(), POST_TIMEOUT))
+        self.retract("synd-cancel", "Pulled before X took it")
+        row = self.wait_row("synd-cancel", "x_main", "skipped")
+        self.assertTrue(row["reason"].startswith("cancelled: "), row)
+        self.env.reset_x()
+        time.sleep(3 + GRACE)  # past the backoff it had been waiting for
+        self.assertEqual(self.env.tweets(), [])
+        self.assertEqual(self.row("synd-cancel", "x_main")["state"], "skipped")
+
+
 if __name__ == "__main__":
     unittest.main()
