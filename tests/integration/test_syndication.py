@@ -567,5 +567,120 @@ class Retraction(SyndicationTest):
         self.assertEqual(self.row("synd-cancel", "x_main")["state"], "skipped")
 
 
+LONG_AZ_TITLE = ("Azərbaycan Respublikasının Milli Məclisi 2027-ci il dövlət büdcəsinin "
+                 "layihəsini uzun və gərgin müzakirələrdən sonra birinci oxunuşda qəbul edib, "
+                 "deputatlar isə sosial xərclərin, təhsilin, səhiyyənin və regionlarda "
+                 "infrastrukturun maliyyələşdirilməsinin artırılmasını tələb ediblər")
+LONG_SUMMARY = ("Deputatlar büdcə layihəsinin əsas göstəricilərini müzakirə ediblər. " * 10)[:600]
+
+
+class Commands(SyndicationTest):
+    """preview, check and serve's start-up errors: what an operator runs, and what it prints."""
+
+    def write_preview_article(self):
+        path = os.path.join(self.tmp, "preview.md")
+        with open(path, "w") as f:
+            f.write(article_text("synd-preview", LONG_AZ_TITLE, rfc3339(time.time()),
+                                 language="az", categories=("Siyasət",),
+                                 tags=("büdcə", "Milli Məclis"), summary=LONG_SUMMARY))
+        return path
+
+    def test_preview_json_shows_each_accounts_post_within_limits_needs_no_secrets_sends_nothing(
+            self):
+        self.assertEqual(len(LONG_SUMMARY), 600)
+        self.assertGreater(len(LONG_AZ_TITLE), 280)
+        article = self.write_preview_article()
+        # No secrets at all: the webhook's env var unset, the X credentials file absent.
+        config = self.configure()
+        with open(config) as f:
+            text = f.read().replace("file:x-api.toml", "file:no-such-credentials.toml")
+        with open(config, "w") as f:
+            f.write(text)
+        env = {k: v for k, v in os.environ.items() if k != "SYNDICATED_TEST_WEBHOOK_SECRET"}
+        r = subprocess.run([BIN, "preview", "--config", config, "--json", article],
+                           capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "")
+        posts = [json.loads(line) for line in r.stdout.splitlines()]
+        self.assertEqual([(p["account"], p["network"]) for p in posts],
+                         [("x_main", "x"), ("hook", "webhook")])
+        for p in posts:
+            for key in ("account", "network", "text", "length", "limit", "facets", "image"):
+                self.assertIn(key, p)
+            self.assertLessEqual(p["length"], p["limit"])
+            self.assertIsNone(p["image"])
+        x, hook = posts
+        self.assertEqual(x["limit"], 280)
+        self.assertLessEqual(x["length"], 280)
+        self.assertTrue(x["fits"])
+        links = [f for f in x["facets"] if f["type"] == "link"]
+        self.assertEqual(len(links), 1, x["facets"])
+        url = links[0]["value"]
+        self.assertTrue(url.startswith("https://news.example.az/"), url)
+        self.assertIn(url, x["text"])  # the link is never cut
+        self.assertEqual(x["text"].encode()[links[0]["byte_start"]:links[0]["byte_end"]].decode(),
+                         url)
+        # The headline was shortened (it is longer than a tweet), from its beginning.
+        self.assertTrue(x["text"].startswith(LONG_AZ_TITLE[:60]), x["text"])
+        self.assertNotIn(LONG_AZ_TITLE, x["text"])
+        self.assertIn(url, hook["text"])
+        self.assertIn(LONG_AZ_TITLE, hook["text"])
+        time.sleep(0.5)
+        self.assertEqual(self.env.tweets(), [])
+        self.assertEqual(self.env.x_requests(), [])
+        self.assertEqual(self.env.hook_attempts(), [])
+        self.assertFalse(os.path.exists(self.database))  # nor touches the ledger
+
+    def test_check_names_an_unknown_account_option_and_its_line(self):
+        config = self.configure(hook_account='colour = "red"')
+        with open(config) as f:
+            line = 1 + f.read().split("\n").index('colour = "red"')
+        r = self.cli("check")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        out = r.stdout + r.stderr
+        self.assertIn("colour", out)
+        self.assertIn("%s:%d" % (os.path.basename(config), line), out)
+        self.assertIn("hook", out)
+        self.assert_no_secret(out)
+        # The same config without the typo passes.
+        self.configure()
+        r = self.cli("check")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assert_no_secret(r.stdout + r.stderr)
+
+    def test_serve_refuses_to_start_without_a_credential_and_says_which_never_what(self):
+        env = {k: v for k, v in os.environ.items() if k != "SYNDICATED_TEST_WEBHOOK_SECRET"}
+        r = subprocess.run([BIN, "serve", "--config", self.config, "--store", self.store,
+                            "--listen", "127.0.0.1:0"], capture_output=True, text=True,
+                           env=env, timeout=60)
+        self.assertNotEqual(r.returncode, 0)
+        out = r.stdout + r.stderr
+        self.assertIn("hook", out)
+        self.assertIn("env:SYNDICATED_TEST_WEBHOOK_SECRET", out)
+        self.assert_no_secret(out)
+        self.assertFalse(os.path.exists(self.database))
+
+        # A credentials file that is not valid TOML: the error names the file, not its content.
+        broken = os.path.join(self.env.dir, self.name + "-x-api.toml")
+        with open(broken, "w") as f:
+            f.write('consumer_key = "%s"\nconsumer_secret = "%s\naccess_token = "%s"\n' % (
+                X_CREDENTIALS["consumer_key"], X_CREDENTIALS["consumer_secret"],
+                X_CREDENTIALS["access_token"]))
+        with open(self.config) as f:
+            text = f.read().replace("file:x-api.toml", "file:" + os.path.basename(broken))
+        with open(self.config, "w") as f:
+            f.write(text)
+        r = self.cli("serve", "--store", self.store, "--listen", "127.0.0.1:0")
+        self.assertNotEqual(r.returncode, 0)
+        out = r.stdout + r.stderr
+        self.assertIn("x_main", out)
+        self.assertIn(os.path.basename(broken), out)
+        self.assert_no_secret(out)
+        # `check` reads no secrets (it runs where they are not deployed): it passes, silently.
+        r = self.cli("check")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assert_no_secret(r.stdout + r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
