@@ -1,5 +1,6 @@
 #include "daemon/accounts.hpp"
 
+#include "daemon/file_state_store.hpp"
 #include "http/beast_client.hpp"
 #include "http/client.hpp"
 
@@ -16,6 +17,7 @@ class RefusingHttpClient final : public http::HttpClient {
 
 struct AccountBundle {
   std::unique_ptr<http::HttpClient> http;
+  std::unique_ptr<FileStateStore> state;
   std::unique_ptr<connectors::Connector> connector;
 };
 
@@ -62,6 +64,9 @@ core::Result<BuiltAccount> build_account(const Config& config, const AccountConf
       return core::make_error("account '" + account.name + "': " + client.error().to_string(),
                               account.where);
     bundle->http = std::move(*client);
+    // Beside the ledger: what a connector keeps between runs (e.g. a session).
+    bundle->state = std::make_unique<FileStateStore>(config.outbox.database.parent_path() /
+                                                     "accounts" / (account.name + ".state"));
   } else {
     for (const auto& name : network->credentials)
       settings.credentials[name] = connectors::Secret("placeholder");
@@ -72,7 +77,7 @@ core::Result<BuiltAccount> build_account(const Config& config, const AccountConf
     bundle->http = std::make_unique<RefusingHttpClient>();
   }
 
-  connectors::ConnectorContext context{*bundle->http, clock};
+  connectors::ConnectorContext context{*bundle->http, clock, bundle->state.get()};
   auto connector = registry.create(settings, context);
   if (!connector.ok()) return connector.error();
   bundle->connector = std::move(*connector);

@@ -9,6 +9,7 @@
 
 #include "daemon/config.hpp"
 #include "daemon/credentials.hpp"
+#include "daemon/file_state_store.hpp"
 
 namespace syndicated::daemon {
 namespace {
@@ -185,6 +186,30 @@ TEST_F(Credentials, FailuresSayWhichSourceAndNeverTheSecret) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message.find("sup3rs3cret"), std::string::npos) << bad.error().message;
   EXPECT_NE(bad.error().message.find("line 1"), std::string::npos) << bad.error().message;
+}
+
+}  // namespace
+}  // namespace syndicated::daemon
+
+namespace syndicated::daemon {
+namespace {
+
+TEST_F(Credentials, FileStateStoreKeepsOneValueAtomicallyAndPrivately) {
+  FileStateStore store(dir_ / "state" / "accounts" / "bsky.state");
+  auto empty = store.load();
+  ASSERT_TRUE(empty.ok()) << empty.error().to_string();
+  EXPECT_FALSE(empty->has_value());
+
+  ASSERT_TRUE(store.save("{\"refreshJwt\":\"r1\"}").ok());
+  ASSERT_TRUE(store.save("{\"refreshJwt\":\"r2\"}").ok());
+  // A restart: a new store on the same file reads the last value.
+  FileStateStore again(dir_ / "state" / "accounts" / "bsky.state");
+  auto value = again.load();
+  ASSERT_TRUE(value.ok() && value->has_value());
+  EXPECT_EQ(**value, "{\"refreshJwt\":\"r2\"}");
+  EXPECT_EQ(std::filesystem::status(store.path()).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_FALSE(std::filesystem::exists(store.path().string() + ".tmp"));
 }
 
 }  // namespace
