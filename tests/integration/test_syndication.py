@@ -79,8 +79,9 @@ class SyndicationTest(unittest.TestCase):
                                             **kwargs)
         return self.config
 
-    def start(self):
-        d = Daemon(self.store, config=self.config, env=self.env.daemon_env())
+    def start(self, extra_args=()):
+        d = Daemon(self.store, config=self.config, env=self.env.daemon_env(),
+                   extra_args=extra_args)
         self.daemons.append(d)
         return d
 
@@ -175,7 +176,9 @@ class SyndicationTest(unittest.TestCase):
 
     def assert_no_secret(self, text):
         for secret in SECRETS:
-            self.assertNotIn(secret, text)
+            if secret in text:  # name the line, but do not print the secret in the test log
+                line = next(l for l in text.splitlines() if secret in l)
+                self.fail("a credential appears in: " + line.replace(secret, "<THE SECRET>"))
 
 
 class FirstStartAndPosting(SyndicationTest):
@@ -461,6 +464,17 @@ class Failures(SyndicationTest):
         self.assertEqual(self.row("synd-410-b", "hook")["state"], "planned")
         self.assertEqual(self.metric(d, "syndicated_account_stopped", account="x_main"), 0)
 
+        # The receiver is back; a reload resumes the account and what waited goes out, once.
+        self.env.reset_hook()
+        d.signal(signal.SIGHUP)
+        self.wait_row("synd-410-a", "hook", "sent")
+        self.wait_row("synd-410-b", "hook", "sent")
+        time.sleep(GRACE)
+        self.assertEqual(sorted(x["article_id"] for x in self.env.deliveries()),
+                         ["synd-410-a", "synd-410-b"])
+        self.assertEqual(len(self.env.hook_attempts()), 2)
+        self.assertEqual(len(self.env.tweets()), 2)
+
     def test_secrets_never_reach_logs_or_the_ledger_even_when_servers_echo_them(self):
         # Servers that quote what they received in their error bodies.
         echo = "bad key %s / %s, token %s" % (X_CREDENTIALS["consumer_key"],
@@ -471,7 +485,7 @@ class Failures(SyndicationTest):
                                   "type": "about:blank"}})
         self.env.fail_hook({"status": 422, "count": 1,
                             "body": "secret %s does not match" % WEBHOOK_SECRET})
-        d = self.start()
+        d = self.start(extra_args=("--log-level", "trace"))  # the most talkative log
         self.publish("synd-echo", "Servers that echo credentials")
         x_row = self.wait_row("synd-echo", "x_main", "failed")
         hook_row = self.wait_row("synd-echo", "hook", "failed")
