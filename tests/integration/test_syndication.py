@@ -265,7 +265,7 @@ class FirstStartAndPosting(SyndicationTest):
 class Policies(SyndicationTest):
     def test_language_filter_sends_an_azerbaijani_article_to_the_webhook_only(self):
         self.configure(x_account='languages = ["en"]')
-        d = self.start()
+        self.start()
         self.publish("synd-az-1", "Bakı limanında yük dövriyyəsi rekord həddə çatıb",
                      published=time.time() - 5, language="az", categories=("İqtisadiyyat",),
                      tags=("liman",))
@@ -320,6 +320,41 @@ class Policies(SyndicationTest):
             self.assertEqual(row["state"], "skipped", row)
             self.assertIn("older than max_age", row["reason"])
             self.assertEqual(row["attempts"], 0)
+
+    def test_unpublished_while_waiting_is_cancelled_republished_is_posted_once_removed_never(
+            self):
+        # X answers 503 so the article waits for a retry while the newsroom changes its mind.
+        self.configure(x_account="backoff_base_s = 3\nbackoff_cap_s = 3")
+        d = self.start()
+        self.assertTrue(wait_until(lambda: "syndication started" in self.log(d), 30))
+        self.env.fail_x({"status": 503, "count": 1000})
+        published = time.time()
+        self.publish("synd-draft", "Back to draft, then out again", published=published)
+        self.assertTrue(wait_until(lambda: self.env.x_requests(), POST_TIMEOUT))
+        self.publish("synd-draft", "Back to draft, then out again", published=published,
+                     status="draft")
+        row = self.wait_row("synd-draft", "x_main", "skipped")
+        self.assertTrue(row["reason"].startswith("cancelled: "), row)
+        self.env.reset_x()
+        self.publish("synd-draft", "Back to draft, then out again", published=published)
+        self.wait_row("synd-draft", "x_main", "sent")
+        self.assertEqual([t["submitted_text"].split("\n")[0] for t in self.env.tweets()],
+                         ["Back to draft, then out again"])
+        # Removed from the store while X is failing: cancelled, and never posted later.
+        self.env.fail_x({"status": 503, "count": 1000})
+        path = self.publish("synd-removed", "Removed before it went out")
+        self.assertTrue(wait_until(lambda: any(r["status"] == 503
+                                               for r in self.env.x_requests()), POST_TIMEOUT))
+        os.unlink(path)
+        row = self.wait_row("synd-removed", "x_main", "skipped")
+        self.assertTrue(row["reason"].startswith("cancelled: "), row)
+        self.env.reset_x()  # (forgets the tweet above too)
+        time.sleep(3 + GRACE)  # past the backoff it had been waiting for
+        self.assertEqual(self.env.tweets(), [])
+        self.assertEqual(self.row("synd-draft", "x_main")["state"], "sent")
+        # The webhook, never failing, posted each once (a removal deletes nothing).
+        self.assertEqual(sorted(x["article_id"] for x in self.env.deliveries()),
+                         ["synd-draft", "synd-removed"])
 
     def test_burst_of_twenty_is_paced_and_posted_once_each_in_publication_order(self):
         self.configure(x_account="min_spacing_s = 1")
@@ -412,6 +447,21 @@ class Failures(SyndicationTest):
                                                        account="x_main") == 0, 10))
         self.assertEqual(self.env.deliveries()[0]["article_id"], "synd-401-a")
         self.assertEqual(len(self.env.deliveries()), 2)
+
+    def test_a_restart_also_resumes_a_stopped_account(self):
+        d = self.start()
+        self.assertTrue(wait_until(lambda: "syndication started" in self.log(d), 30))
+        self.env.fail_x({"status": 402, "count": 1000})  # API credits exhausted
+        self.publish("synd-402", "Out of credits: this story waits")
+        row = self.wait_row("synd-402", "x_main", "needs_reconnect")
+        self.assertIn("402", row["reason"])
+        self.env.reset_x()
+        d = self.restart(d)
+        self.wait_row("synd-402", "x_main", "sent")
+        self.wait_tweets(1)
+        time.sleep(GRACE)
+        self.assertEqual(len(self.env.tweets()), 1)
+        self.assertEqual(self.metric(d, "syndicated_account_stopped", account="x_main"), 0)
 
     def test_permanent_refusal_fails_with_the_reason_and_an_operator_retry_posts_once(self):
         d = self.start()
