@@ -32,6 +32,20 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
   return v;
 }
 
+// (http::ClientResponse::header() lives in the HTTP library, which connectors do not link.)
+std::optional<std::string_view> header(const http::ClientResponse& r, std::string_view name) {
+  for (const auto& h : r.headers) {
+    if (h.name.size() == name.size() &&
+        std::equal(h.name.begin(), h.name.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return std::string_view(h.value);
+    }
+  }
+  return std::nullopt;
+}
+
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -40,7 +54,7 @@ std::string lower(std::string_view s) {
 
 // RateLimit-Reset: unix seconds.
 std::optional<core::Timestamp> rate_limit_reset(const http::ClientResponse& r) {
-  auto v = r.header("ratelimit-reset");
+  auto v = header(r, "ratelimit-reset");
   if (!v) return std::nullopt;
   auto n = parse_int(*v);
   if (!n) return std::nullopt;
@@ -50,7 +64,7 @@ std::optional<core::Timestamp> rate_limit_reset(const http::ClientResponse& r) {
 // Retry-After: delay-seconds or an HTTP-date.
 std::optional<core::Timestamp> retry_after(const http::ClientResponse& r,
                                            const core::Clock& clock) {
-  auto v = r.header("retry-after");
+  auto v = header(r, "retry-after");
   if (!v) return std::nullopt;
   if (auto n = parse_int(*v)) return core::Timestamp{clock.now().unix_seconds + *n, 0, 0};
   if (auto d = core::parse_http_date(trim(*v))) return core::Timestamp{*d, 0, 0};
@@ -357,7 +371,7 @@ std::optional<Outcome> BlueskyConnector::login(Exchange& ex) {
     return std::nullopt;
   }
   Outcome o = failure(r, "login");
-  if (o.kind == Kind::kPermanent) {
+  if (o.kind != Kind::kTransient) {
     // A refused login (wrong identifier or app password, a revoked app password, 2FA) needs the
     // operator: posting again and again would only burn the daily login allowance.
     o.kind = Kind::kStopAccount;
@@ -408,7 +422,7 @@ core::Result<http::ClientResponse> BlueskyConnector::send(Exchange& ex,
                                                           http::ClientRequest request) {
   auto response = http_.send(request);
   if (response) {
-    auto remaining = response->header("ratelimit-remaining");
+    auto remaining = header(*response, "ratelimit-remaining");
     if (remaining && parse_int(*remaining) == std::int64_t{0}) {
       keep_later(ex.pause_until, rate_limit_reset(*response));
     }
@@ -577,8 +591,8 @@ std::optional<json> BlueskyConnector::upload_thumb(const core::Image& image, Exc
               image.url;
     return std::nullopt;
   }
-  auto header = fetched->header("content-type");
-  std::string media_type = header ? media_type_of(*header) : std::string();
+  auto type = header(*fetched, "content-type");
+  std::string media_type = type ? media_type_of(*type) : std::string();
   if (media_type.empty() || media_type == "application/octet-stream")
     media_type = lower(image.type);
   if (media_type.rfind("image/", 0) != 0) {
