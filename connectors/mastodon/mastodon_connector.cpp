@@ -212,7 +212,8 @@ MastodonConnector::MastodonConnector(const AccountSettings& settings,
   token_ = settings.credentials.at("access_token").reveal();
   base_url_ = settings.base_url;
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
-  if (!tuning_.sleep) tuning_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  if (!tuning_.sleep)
+    tuning_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   if (tuning_.media_polls < 0) tuning_.media_polls = 0;
 }
 
@@ -350,9 +351,9 @@ Outcome MastodonConnector::failure(const core::Result<http::ClientResponse>& res
     return make(Kind::kPermanent, with_detail("Mastodon refused the post (422)" + on, detail));
   }
   if (r.status >= 200 && r.status < 300) {
-    return make(Kind::kPermanent, with_detail("Mastodon answered " + status + on +
-                                                  " without the expected data",
-                                              detail));
+    return make(
+        Kind::kPermanent,
+        with_detail("Mastodon answered " + status + on + " without the expected data", detail));
   }
   return make(Kind::kPermanent,
               with_detail("Mastodon rejected the request (" + status + ")" + on, detail));
@@ -393,7 +394,8 @@ void MastodonConnector::read_instance(Exchange& ex) {
         l.url_length = *n;
       if (auto n = positive_at(j, {"configuration", "media_attachments", "image_size_limit"}))
         l.image_size_limit = *n;
-      const json* types = path_at(j, {"configuration", "media_attachments", "supported_mime_types"});
+      const json* types =
+          path_at(j, {"configuration", "media_attachments", "supported_mime_types"});
       if (types != nullptr && types->is_array()) {
         std::vector<std::string> images;
         for (const auto& t : *types) {
@@ -457,7 +459,8 @@ MastodonConnector::Upload MastodonConnector::attach_image(const core::Image& ima
   auto type = header(*fetched, "content-type");
   std::string media_type = type ? media_type_of(*type) : media_type_of(image.type);
   if (std::find(l.image_types.begin(), l.image_types.end(), media_type) == l.image_types.end()) {
-    up.skipped = "the image's type '" + media_type + "' is not one the instance takes: " + image.url;
+    up.skipped =
+        "the image's type '" + media_type + "' is not one the instance takes: " + image.url;
     return up;
   }
 
@@ -561,8 +564,7 @@ Outcome MastodonConnector::publish(const Delivery& delivery) {
     }
     recomposed = std::move(*again);
     post = &*recomposed;
-    note = " (composed again for the instance's limit of " + std::to_string(l.max_characters) +
-           ")";
+    note = " (composed again for the instance's limit of " + std::to_string(l.max_characters) + ")";
   }
 
   json request = {{"status", post->text}, {"visibility", visibility_}};
@@ -619,8 +621,7 @@ Outcome MastodonConnector::find(const Delivery&) {
 
 Outcome MastodonConnector::remove(const RemoteRef& remote) {
   Exchange ex;
-  if (remote.id.empty() ||
-      !std::all_of(remote.id.begin(), remote.id.end(), [](char c) {
+  if (remote.id.empty() || !std::all_of(remote.id.begin(), remote.id.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
       })) {
     return finish(make(Kind::kPermanent, "not a status id: '" + remote.id + "'"), ex);

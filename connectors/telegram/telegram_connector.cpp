@@ -138,7 +138,11 @@ std::size_t utf16_length(std::string_view utf8) {
   std::size_t units = 0;
   for (std::size_t i = 0; i < utf8.size();) {
     const auto b = static_cast<unsigned char>(utf8[i]);
-    std::size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    std::size_t n = b < 0x80           ? 1
+                    : (b >> 5) == 0x6  ? 2
+                    : (b >> 4) == 0xE  ? 3
+                    : (b >> 3) == 0x1E ? 4
+                                       : 0;
     bool ok = n != 0 && i + n <= utf8.size();
     for (std::size_t k = 1; ok && k < n; ++k) {
       ok = (static_cast<unsigned char>(utf8[i + k]) & 0xC0) == 0x80;
@@ -161,11 +165,20 @@ std::string escape_html(std::string_view text) {
   out.reserve(text.size() + text.size() / 8);
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -215,8 +228,7 @@ core::Result<std::unique_ptr<TelegramConnector>> TelegramConnector::create(
   auto token = settings.credentials.find("bot_token");
   if (token == settings.credentials.end() || token->second.empty()) {
     return core::make_error(
-        account + "credential 'bot_token' is missing (network telegram needs it)",
-        settings.where);
+        account + "credential 'bot_token' is missing (network telegram needs it)", settings.where);
   }
   const std::string& t = token->second.reveal();
   if (t.find_first_of("/?#% \t\r\n") != std::string::npos) {
@@ -365,7 +377,8 @@ Outcome TelegramConnector::failure(const core::Result<http::ClientResponse>& res
   if (code == 429) {
     o = make(Kind::kTransient, said("Telegram flood control (429)" + on));
     if (e && e->retry_after) {
-      o.retry_at = core::Timestamp{clock_.now().unix_seconds + std::max<std::int64_t>(0, *e->retry_after), 0, 0};
+      o.retry_at = core::Timestamp{
+          clock_.now().unix_seconds + std::max<std::int64_t>(0, *e->retry_after), 0, 0};
       o.pause_until = o.retry_at;  // the wait is the bot's, not this post's
     }
   } else if (code >= 500 || (!e && r.status >= 500)) {
@@ -378,11 +391,11 @@ Outcome TelegramConnector::failure(const core::Result<http::ClientResponse>& res
     o = make(Kind::kStopAccount,
              said("Telegram does not know this bot (404)" + on) + " — check the bot token");
   } else if (code == 400 && e && e->migrate_to) {
-    o = make(Kind::kStopAccount, said("the group moved (400)" + on) + " — set chat_id = " +
-                                     std::to_string(*e->migrate_to));
+    o = make(Kind::kStopAccount, said("the group moved (400)" + on) +
+                                     " — set chat_id = " + std::to_string(*e->migrate_to));
   } else if (code == 400 && about_the_account(detail)) {
-    o = make(Kind::kStopAccount,
-             said("Telegram refused the chat (400)" + on) + " — check chat_id and the bot's rights");
+    o = make(Kind::kStopAccount, said("Telegram refused the chat (400)" + on) +
+                                     " — check chat_id and the bot's rights");
   } else if (code == 400) {
     o = make(Kind::kPermanent, said("Telegram refused the request (400)" + on));
   } else if (r.status >= 200 && r.status < 300) {
@@ -459,15 +472,20 @@ Outcome TelegramConnector::publish(const Delivery& delivery) {
     skipped = "Telegram could not use the photo: " + o.reason;
   }
 
-  json message = {{"chat_id", chat_json(options_.chat_id)},
-                  {"text", html},
-                  {"parse_mode", "HTML"}};
+  json message = {{"chat_id", chat_json(options_.chat_id)}, {"text", html}, {"parse_mode", "HTML"}};
   json preview = json::object();
   switch (options_.link_preview) {
-    case LinkPreview::kOff: preview["is_disabled"] = true; break;
-    case LinkPreview::kOn: break;
-    case LinkPreview::kLarge: preview["prefer_large_media"] = true; break;
-    case LinkPreview::kSmall: preview["prefer_small_media"] = true; break;
+    case LinkPreview::kOff:
+      preview["is_disabled"] = true;
+      break;
+    case LinkPreview::kOn:
+      break;
+    case LinkPreview::kLarge:
+      preview["prefer_large_media"] = true;
+      break;
+    case LinkPreview::kSmall:
+      preview["prefer_small_media"] = true;
+      break;
   }
   if (options_.link_preview != LinkPreview::kOff && is_http_url(delivery.article.url)) {
     preview["url"] = delivery.article.url;

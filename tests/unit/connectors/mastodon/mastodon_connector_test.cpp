@@ -66,8 +66,7 @@ std::string instance(int max_characters, int url_length = 23) {
   return json{{"domain", "social.example.az"},
               {"configuration",
                {{"statuses",
-                 {{"max_characters", max_characters},
-                  {"characters_reserved_per_url", url_length}}},
+                 {{"max_characters", max_characters}, {"characters_reserved_per_url", url_length}}},
                 {"media_attachments",
                  {{"supported_mime_types", {"image/jpeg", "image/png", "video/mp4"}},
                   {"image_size_limit", 1000}}}}}}

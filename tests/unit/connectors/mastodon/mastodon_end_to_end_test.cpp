@@ -39,9 +39,10 @@ class FakeMastodon {
     const std::string script =
         std::string(SYNDICATED_SOURCE_DIR) + "/tests/integration/fakes/fake_mastodon.py";
     const std::string port_file = (dir_ / "port").string();
-    std::vector<std::string> args = {"/usr/bin/python3", script, "--certs",
-                                     (dir_ / "certs").string(), "--port", "0", "--port-file",
-                                     port_file, "--token", kToken, "--media-polls", "2"};
+    std::vector<std::string> args = {
+        "/usr/bin/python3", script, "--certs",       (dir_ / "certs").string(),
+        "--port",           "0",    "--port-file",   port_file,
+        "--token",          kToken, "--media-polls", "2"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -92,8 +93,12 @@ class MastodonEndToEnd : public ::testing::Test {
     article_.summary = "Büdcə üçüncü oxunuşda qəbul edildi.";
     article_.url = "https://news.example.az/siyaset/budce-2026";
     article_.categories = {{"Siyasət", "siyaset"}};
-    article_.images = {{fake_->base() + "/_fake/image?type=image/png&size=5000", "image/png",
-                        {}, {}, {}, "Parlamentdə səsvermə"}};
+    article_.images = {{fake_->base() + "/_fake/image?type=image/png&size=5000",
+                        "image/png",
+                        {},
+                        {},
+                        {},
+                        "Parlamentdə səsvermə"}};
     article_.language = "az";
   }
 

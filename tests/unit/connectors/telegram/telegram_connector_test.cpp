@@ -119,9 +119,9 @@ TEST_F(TelegramConnectorTest, MeasuresUtf16CodeUnits) {
   EXPECT_EQ(utf16_length("abc"), 3u);
   EXPECT_EQ(utf16_length("Azərbaycan"), 10u);
   EXPECT_EQ(utf16_length("Привет"), 6u);
-  EXPECT_EQ(utf16_length("😀"), 2u);          // outside the BMP: a surrogate pair
+  EXPECT_EQ(utf16_length("😀"), 2u);  // outside the BMP: a surrogate pair
   EXPECT_EQ(utf16_length("👍🏽"), 4u);
-  EXPECT_EQ(utf16_length("\xff"), 1u);        // a stray byte
+  EXPECT_EQ(utf16_length("\xff"), 1u);  // a stray byte
   EXPECT_EQ(TelegramRules(4096).name(), "UTF-16 code units (Telegram)");
 }
 

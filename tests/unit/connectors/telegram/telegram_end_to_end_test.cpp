@@ -41,10 +41,11 @@ class FakeTelegram {
     const std::string script =
         std::string(SYNDICATED_SOURCE_DIR) + "/tests/integration/fakes/fake_telegram.py";
     const std::string port_file = (dir_ / "port").string();
-    std::vector<std::string> args = {"/usr/bin/python3", script, "--certs",
-                                     (dir_ / "certs").string(), "--port", "0", "--port-file",
-                                     port_file, "--token", kToken, "--chat-id", "-1001234567890",
-                                     "--chat-username", "example_news"};
+    std::vector<std::string> args = {
+        "/usr/bin/python3", script,        "--certs",     (dir_ / "certs").string(),
+        "--port",           "0",           "--port-file", port_file,
+        "--token",          kToken,        "--chat-id",   "-1001234567890",
+        "--chat-username",  "example_news"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
