@@ -9,9 +9,9 @@ One store, one ledger, one long sequence of trials. A trial writes a burst of ne
 (rename into place), waits a random 0-300 ms, and kills the daemon with SIGKILL; the kill lands
 before a send (the store change not yet seen, or the row planned), mid-request (the fakes are
 told to sit on some requests for 20-250 ms, so a request may land after the sender died) or
-after the answer but before the ledger recorded it. Some trials edit an article of the burst
-while the daemon is down (a headline fix: the text changes, the URL does not), so a blind
-resend would not even be caught by X's duplicate-text check. Then the daemon is restarted and
+after the answer but before the ledger recorded it. Some trials edit, while the daemon is down, the
+articles whose outcome the kill left unknown (a headline fix: the text changes, the URL does
+not), so a blind resend would not even be caught by X's duplicate-text check. Then the daemon is restarted and
 the next trial begins while it recovers. After the last restart it runs until every delivery is
 `sent`.
 
@@ -45,7 +45,7 @@ TRIALS = int(os.environ.get("SYNDICATED_CRASH_TRIALS", "50"))
 BURST = (5, 10)           # new articles per trial
 KILL_DELAY_S = (0.0, 0.3)  # from the end of a burst's writes to the SIGKILL
 FAKE_DELAY_MS = (20, 250)  # injected server-side latency
-EDIT_CHANCE = 0.3
+EDIT_CHANCE = 0.4
 DRAIN_TIMEOUT_S = 180
 
 ARTICLE = """+++
@@ -93,6 +93,7 @@ class CrashRecovery(unittest.TestCase):
         self.logs = []  # every run's log lines
         self.articles = {}  # id -> slug
         self.published = {}  # id -> front matter datetime
+        self.edited = set()
         self.kills = 0
 
     def tearDown(self):
@@ -128,20 +129,23 @@ class CrashRecovery(unittest.TestCase):
         finally:
             db.close()
 
-    def write(self, article_id, trial, edited=False):
+    def write(self, article_id, edited=False):
         slug = self.articles[article_id]
+        trial = int(article_id[1:4])  # c<trial>-<i>: the file stays where it was
         title = "Story %s from trial %d%s" % (article_id, trial, " (updated)" if edited else "")
         write_article(self.store, "t%03d/%s.md" % (trial, article_id),
                       ARTICLE.format(id=article_id, title=title, slug=slug, trial=trial,
                                      published=self.published[article_id]))
 
-    def all_sent(self):
+    def settled(self):
+        """Every article has its two rows and none waits or is in flight."""
         try:
             rows = self.ledger("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
         except sqlite3.Error:
             return False
         counts = dict(rows)
-        return counts.get("sent", 0) == 2 * len(self.articles) and len(counts) == 1
+        return (sum(counts.values()) == 2 * len(self.articles) and
+                counts.get("planned", 0) + counts.get("sending", 0) == 0)
 
     def slug_of(self, url):
         m = re.search(r"/([a-z0-9-]+)/?$", url)
@@ -154,7 +158,6 @@ class CrashRecovery(unittest.TestCase):
         self.start()
         self.assertTrue(wait_until(lambda: len(self.ledger("SELECT name FROM accounts")) == 2,
                                    timeout=30), "the accounts were never initialized")
-        edits = 0
         for trial in range(TRIALS):
             if self.daemon is None:
                 self.start()
@@ -172,24 +175,30 @@ class CrashRecovery(unittest.TestCase):
                 article_id = "c%03d-%d" % (trial, i)
                 self.articles[article_id] = "crash-%03d-%d" % (trial, i)
                 self.published[article_id] = utc_stamp()
-                self.write(article_id, trial)
+                self.write(article_id)
                 burst.append(article_id)
             time.sleep(self.rng.uniform(*KILL_DELAY_S))
             self.kill()
             if self.rng.random() < EDIT_CHANCE:
                 # A request the dead process left with the fakes may still be sitting there; let
-                # it land before the restart looks (the lookup cannot see a post that does not
-                # exist yet: see the report on kLookup's limits).
+                # it land before the restart looks: a lookup cannot see a post that does not
+                # exist yet, and with the text changed X's duplicate check no longer covers that
+                # race (a limit of recovery by lookup, not tested here).
                 time.sleep(FAKE_DELAY_MS[1] / 1000.0 + 0.05)
-                for article_id in self.rng.sample(burst, self.rng.randint(1, 2)):
-                    self.write(article_id, trial, edited=True)
-                    edits += 1
+                # The articles whose outcome the kill left unknown (their rows say `sending`),
+                # and one more of the burst.
+                in_flight = sorted({r[0] for r in self.ledger(
+                    "SELECT article_id FROM deliveries WHERE state = 'sending'")})
+                for article_id in sorted(set(in_flight + [self.rng.choice(burst)])):
+                    if article_id not in self.edited:
+                        self.edited.add(article_id)
+                        self.write(article_id, edited=True)
             self.start()
             # Sometimes let it make progress before the next burst.
             time.sleep(self.rng.choice([0.0, 0.0, self.rng.uniform(0.0, 0.5)]))
         kill_phase = time.monotonic() - began
 
-        drained = wait_until(self.all_sent, timeout=DRAIN_TIMEOUT_S, interval=0.2)
+        drained = wait_until(self.settled, timeout=DRAIN_TIMEOUT_S, interval=0.2)
         time.sleep(1.0)  # anything late would show up now
         self.daemon.stop()
         self.collect_logs()
@@ -231,7 +240,7 @@ class CrashRecovery(unittest.TestCase):
                              if deliveries_per_article[a] > 1 or len(ids_per_article[a]) > 1)
 
         log("crash test: seed=%d, %d kills, %d articles (%d edited while down), %.1f s "
-            "(kill phase %.1f s, drained: %s)" % (self.seed, self.kills, len(self.articles), edits,
+            "(kill phase %.1f s, drained: %s)" % (self.seed, self.kills, len(self.articles), len(self.edited),
                                                   elapsed, kill_phase, drained))
         log("  ledger: %s" % dict(sorted(states.items())))
         log("  rows recovered after an unknown outcome (attempts > 1): %s; 'outcome unknown' "
