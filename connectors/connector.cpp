@@ -7,6 +7,7 @@ const char* to_string(Recovery r) {
     case Recovery::kIdempotencyKey: return "idempotency-key";
     case Recovery::kDeterministicKey: return "deterministic-key";
     case Recovery::kLookup: return "lookup";
+    case Recovery::kResend: return "resend (at least once)";
   }
   return "?";
 }

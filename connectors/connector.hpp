@@ -42,6 +42,8 @@ enum class Recovery {
   kIdempotencyKey,    // resend with the same key; the server answers the first result again
   kDeterministicKey,  // the record's key is derived from the delivery; a second write collides
   kLookup,            // ask the account's recent posts (find()) before sending again
+  kResend,            // the network offers no way to tell: send again (at least once; a
+                      // duplicate is possible, never a loss). Telegram bots are such a case.
 };
 const char* to_string(Recovery r);
 

@@ -594,7 +594,8 @@ void Engine::on_sent_outcome(const std::string& name, const AccountPolicy& polic
       c.sent_at = now;
       c.remote_id = outcome.remote.id;
       c.remote_url = outcome.remote.url;
-      c.reason = found ? "found by lookup after an unknown outcome" : "";
+      // The connector's note on a success (e.g. "posted without the image: ...") is kept.
+      c.reason = found ? "found by lookup after an unknown outcome" : outcome.reason;
       auto sent = ledger_.transition(row.id, row.state, c, now);
       if (!sent) {
         report(sent.error());

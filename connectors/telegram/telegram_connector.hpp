@@ -23,8 +23,8 @@
 //
 // Recovery: none that is reliable exists. Telegram has no idempotency key, and a bot can read
 // neither a channel's history nor its own messages (getUpdates never delivers a bot's own posts;
-// getChat shows only the pinned message). So recovery() says kLookup and find() answers
-// kNotFound, saying that no lookup is possible: after an unknown outcome (a crash with a request
+// getChat shows only the pinned message). So recovery() says kResend (and find() answers
+// kNotFound, saying that no lookup is possible): after an unknown outcome (a crash with a request
 // in flight, or a timeout after Telegram accepted the message) the post is sent again.
 // RESIDUAL RISK: such a resend can duplicate the post in the channel (at least once, never
 // lost); an operator may delete the copy. Publish reasons of a recovering delivery say so.
@@ -107,7 +107,7 @@ class TelegramConnector final : public Connector {
                                                                  const ConnectorContext& context);
 
   std::string_view network() const override { return kNetworkName; }
-  Recovery recovery() const override { return Recovery::kLookup; }
+  Recovery recovery() const override { return Recovery::kResend; }
   core::Result<Post> compose(const core::Article& article) const override;
   Outcome publish(const Delivery& delivery) override;
   // Always kNotFound: a bot cannot look a channel's posts up (see the header comment).

@@ -102,6 +102,10 @@ class FakeConnector final : public connectors::Connector {
     return p;
   }
 
+  bool keyed() const {
+    return recovery_ == Recovery::kIdempotencyKey || recovery_ == Recovery::kDeterministicKey;
+  }
+
   Outcome publish(const connectors::Delivery& d) override {
     std::lock_guard lock(mu_);
     published_.push_back(Call{d.article.id, d.key, d.attempt, d.recovering, d.post.text});
@@ -112,7 +116,7 @@ class FakeConnector final : public connectors::Connector {
       if (scripted->kind != Outcome::Kind::kSent) return *scripted;
     }
     // Keyed networks answer a repeated key with the first result.
-    if (recovery_ != Recovery::kLookup) {
+    if (keyed()) {
       if (auto it = posts_.find(d.key); it != posts_.end()) {
         Outcome o;
         o.kind = Outcome::Kind::kSent;
@@ -128,8 +132,7 @@ class FakeConnector final : public connectors::Connector {
       o.remote.url = "https://fake.example/" + network_ + "/" + o.remote.id;
     }
     // Without a key the server cannot tell repeats apart: a second post is a duplicate.
-    const std::string slot =
-        recovery_ == Recovery::kLookup ? d.key + "#" + std::to_string(created_) : d.key;
+    const std::string slot = keyed() ? d.key : d.key + "#" + std::to_string(created_);
     posts_[slot] = Post{d.article.id, o.remote};
     return o;
   }

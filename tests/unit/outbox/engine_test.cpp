@@ -194,6 +194,18 @@ TEST_F(EngineTest, ADueRowIsSentAtOnceWhenTheClockMovesBetweenReads) {
   EXPECT_EQ(published_ids(*x_), std::vector<std::string>{"a1"});
 }
 
+TEST_F(EngineTest, TheConnectorsNoteOnASuccessIsKept) {
+  make_engine();
+  engine_->start({});
+  connectors::Outcome sent = testing::outcome(connectors::Outcome::Kind::kSent,
+                                     "posted without the image: 404 from the image host");
+  sent.remote = {"r-1", "https://fake.example/x/r-1"};
+  x_->push_publish(sent);
+  engine_->upsert(article("a1"));
+  EXPECT_EQ(row("a1").state, State::kSent);
+  EXPECT_EQ(row("a1").reason, "posted without the image: 404 from the image host");
+}
+
 TEST_F(EngineTest, ObserverSeesTransitionsAndLatency) {
   make_engine();
   engine_->start({});

@@ -110,7 +110,7 @@ TEST_F(TelegramConnectorTest, SettingsAreValidatedWithTheKeyAndItsLine) {
   EXPECT_EQ(registry.find("telegram")->credentials, std::vector<std::string>{"bot_token"});
   auto built = registry.create(settings(), context);
   ASSERT_TRUE(built.ok());
-  EXPECT_EQ((*built)->recovery(), Recovery::kLookup);
+  EXPECT_EQ((*built)->recovery(), Recovery::kResend);
 }
 
 // --- lengths and HTML ------------------------------------------------------------------------
