@@ -95,6 +95,8 @@ core::Result<BuiltAccount> build_account(const Config& config, const AccountConf
   p.max_attempts = account.max_attempts;
   p.backoff_base = account.backoff_base;
   p.backoff_cap = account.backoff_cap;
+  // A request of the dead process may land until its timeout: a lookup waits for that.
+  p.recovery_settle = account.timeout + std::chrono::seconds(10);
   return built;
 }
 

@@ -260,6 +260,12 @@ void Engine::start_account(Account& acc) {
       Change c;
       c.to = State::kPlanned;
       c.next_attempt_at = now;
+      // The row's updated_at is when its request started (the sending transition). A lookup
+      // must not run before that request could still land.
+      if (acc.connector->recovery() == connectors::Recovery::kLookup) {
+        const core::Timestamp settled = add(row.updated_at, policy.recovery_settle);
+        if (between(now, settled) > nanoseconds(0)) c.next_attempt_at = settled;
+      }
       c.reason = std::string("outcome unknown after a restart; recovering by ") +
                  connectors::to_string(acc.connector->recovery());
       move(row, c);

@@ -35,6 +35,11 @@ struct AccountPolicy {
   int max_attempts = 8;               // then the delivery is dead (failed)
   std::chrono::nanoseconds backoff_base = std::chrono::seconds(30);
   std::chrono::nanoseconds backoff_cap = std::chrono::hours(1);
+  // After a crash with a request in flight, a lookup recovery (Recovery::kLookup) waits until
+  // this long after that request started: a request the dead process sent may still be
+  // processed by the network, and a lookup before it lands would find nothing and post twice.
+  // The daemon sets it to the account's request timeout plus a margin.
+  std::chrono::nanoseconds recovery_settle = std::chrono::seconds(40);
 };
 
 bool matches(const Filter& filter, const core::Article& article, const std::string& site_language);

@@ -17,6 +17,14 @@ using Kind = Outcome::Kind;
 
 constexpr std::string_view kDuplicate = "duplicate content";
 constexpr std::size_t kMaxReasonBody = 300;
+constexpr int kMaxLookupPages = 10;  // find() reads at most this many timeline pages
+
+// X's time parameters: "YYYY-MM-DDTHH:mm:ssZ" (UTC, no fraction).
+std::string x_time(const core::Timestamp& t) {
+  core::Timestamp utc{t.unix_seconds, 0, 0};
+  std::string s = core::format_rfc3339(utc);  // "...T..:..:..Z" for a whole second in UTC
+  return s;
+}
 
 std::optional<std::string_view> header(const http::ClientResponse& r, std::string_view name) {
   for (const auto& h : r.headers) {
@@ -420,14 +428,8 @@ XConnector::Upload XConnector::attach_image(const core::Image& image, Exchange& 
 }
 
 Outcome XConnector::publish_once(const Delivery& delivery, Exchange& ex) {
-  if (delivery.recovering) {
-    Outcome found = find_once(delivery, ex);
-    if (found.kind == Kind::kSent) {
-      found.reason = "already posted (found by lookup): " + found.reason;
-      return found;
-    }
-    if (found.kind != Kind::kNotFound) return found;
-  }
+  // A recovering delivery was looked up by the engine (find(), Recovery::kLookup) just before:
+  // no second timeline read here (X's timeline endpoint has tight rate limits).
 
   const Post& post = delivery.post;
   json request = {{"text", post.text}};
@@ -493,49 +495,70 @@ Outcome XConnector::find_once(const Delivery& delivery, Exchange& ex) {
     user_id_ = user_id;
   }
 
-  auto timeline = send_signed(ex, "GET",
-                              base_url_ + "/2/users/" + *user_id +
-                                  "/tweets?max_results=" + std::to_string(options_.lookup_count) +
-                                  "&tweet.fields=entities,created_at");
-  if (!timeline || timeline->status != 200) return failure(timeline, "timeline lookup");
-  json j = json::parse(timeline->body, nullptr, false);
-  if (!j.is_object()) return make(Kind::kTransient, "X answered the timeline lookup with no JSON");
-  if (!j.contains("data")) {
-    // No tweets at all ({"meta":{"result_count":0}}), or an error object for the user.
-    if (j.contains("errors")) {
-      return make(Kind::kPermanent,
-                  "X could not read the account's posts: " + error_message(timeline->body));
-    }
-    return make(Kind::kNotFound, "no recent post links the article");
-  }
+  // The account's posts since the article's publication (a post of it cannot be older; five
+  // minutes of slack for clocks), newest first, page by page: a busy account may have posted
+  // more than one page since the lost attempt.
   const std::string wanted = url_key(delivery.article.url);
-  if (j["data"].is_array()) {
-    for (const auto& tweet : j["data"]) {  // newest first
-      if (!tweet.is_object() || !tweet.contains("id") || !tweet["id"].is_string()) continue;
-      const json* urls = nullptr;
-      if (tweet.contains("entities") && tweet["entities"].is_object() &&
-          tweet["entities"].contains("urls") && tweet["entities"]["urls"].is_array()) {
-        urls = &tweet["entities"]["urls"];
+  const std::string since = x_time(core::Timestamp{delivery.article.published.unix_seconds - 300, 0, 0});
+  std::string page_token;
+  std::size_t read = 0;
+  for (int page = 0; page < kMaxLookupPages; ++page) {
+    std::string url = base_url_ + "/2/users/" + *user_id +
+                      "/tweets?max_results=" + std::to_string(options_.lookup_count) +
+                      "&start_time=" + percent_encode(since) +
+                      "&tweet.fields=entities,created_at";
+    if (!page_token.empty()) url += "&pagination_token=" + percent_encode(page_token);
+    auto timeline = send_signed(ex, "GET", url);
+    if (!timeline || timeline->status != 200) return failure(timeline, "timeline lookup");
+    json j = json::parse(timeline->body, nullptr, false);
+    if (!j.is_object()) return make(Kind::kTransient, "X answered the timeline lookup with no JSON");
+    if (!j.contains("data")) {
+      // No tweets (left) ({"meta":{"result_count":0}}), or an error object for the user.
+      if (j.contains("errors")) {
+        return make(Kind::kPermanent,
+                    "X could not read the account's posts: " + error_message(timeline->body));
       }
-      if (urls == nullptr) continue;
-      for (const auto& u : *urls) {
-        if (!u.is_object()) continue;
-        for (const char* key : {"expanded_url", "unwound_url"}) {
-          if (u.contains(key) && u[key].is_string() &&
-              url_key(u[key].get<std::string>()) == wanted) {
-            Outcome o;
-            o.kind = Kind::kSent;
-            o.remote.id = tweet["id"].get<std::string>();
-            o.remote.url = tweet_url(o.remote.id);
-            o.reason = "found tweet " + o.remote.id + " linking the article";
-            return o;
+      break;
+    }
+    if (j["data"].is_array()) {
+      for (const auto& tweet : j["data"]) {  // newest first
+        ++read;
+        if (!tweet.is_object() || !tweet.contains("id") || !tweet["id"].is_string()) continue;
+        const json* urls = nullptr;
+        if (tweet.contains("entities") && tweet["entities"].is_object() &&
+            tweet["entities"].contains("urls") && tweet["entities"]["urls"].is_array()) {
+          urls = &tweet["entities"]["urls"];
+        }
+        if (urls == nullptr) continue;
+        for (const auto& u : *urls) {
+          if (!u.is_object()) continue;
+          for (const char* key : {"expanded_url", "unwound_url"}) {
+            if (u.contains(key) && u[key].is_string() &&
+                url_key(u[key].get<std::string>()) == wanted) {
+              Outcome o;
+              o.kind = Kind::kSent;
+              o.remote.id = tweet["id"].get<std::string>();
+              o.remote.url = tweet_url(o.remote.id);
+              o.reason = "found tweet " + o.remote.id + " linking the article";
+              return o;
+            }
           }
         }
       }
     }
+    const json* meta = j.contains("meta") && j["meta"].is_object() ? &j["meta"] : nullptr;
+    if (meta == nullptr || !meta->contains("next_token") || !(*meta)["next_token"].is_string())
+      break;
+    page_token = (*meta)["next_token"].get<std::string>();
   }
-  return make(Kind::kNotFound, "none of the " + std::to_string(options_.lookup_count) +
-                                   " most recent posts links the article");
+  if (!page_token.empty() && read >= kMaxLookupPages * options_.lookup_count) {
+    // Could not read back to the publication: saying "not found" could post twice.
+    return make(Kind::kTransient, "the account posted over " + std::to_string(read) +
+                                      " times since the article's publication; cannot tell "
+                                      "whether it was posted");
+  }
+  return make(Kind::kNotFound, "none of the account's " + std::to_string(read) +
+                                   " posts since the article's publication links it");
 }
 
 Outcome XConnector::remove(const RemoteRef& remote) {

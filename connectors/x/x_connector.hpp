@@ -9,8 +9,8 @@
 //   remove    DELETE /2/tweets/:id
 //
 // Recovery is by lookup: X has no idempotency key, so an attempt whose outcome is unknown is
-// resolved by find() first, and a "duplicate content" refusal while recovering is resolved the
-// same way (the earlier attempt landed).
+// resolved by the engine calling find() first, and a "duplicate content" refusal while recovering
+// is resolved the same way (the earlier attempt landed).
 //
 // Options (config keys under the account): lookup_count = 5..100 (tweets find() reads; 100).
 #include <cstddef>

@@ -101,7 +101,8 @@ class SocialEnv:
         def defaults(lines):  # fast pacing and backoff, unless the account's lines set them
             given = {line.split("=")[0].strip() for line in lines.splitlines() if "=" in line}
             return "\n".join("%s = %d" % (k, v) for k, v in
-                             (("min_spacing_s", 0), ("backoff_base_s", 1), ("backoff_cap_s", 2))
+                             (("min_spacing_s", 0), ("backoff_base_s", 1), ("backoff_cap_s", 2),
+                              ("timeout_s", 10))
                              if k not in given)
         text = """
 [site]

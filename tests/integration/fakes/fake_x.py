@@ -13,7 +13,8 @@ Faithful to what the connector relies on:
     content"; unknown media ids are 400; links are stored wrapped as t.co with entities.urls
     (url, expanded_url, display_url); an attached image appends its pic link as X does; 201;
   * POST /2/media/upload (multipart/form-data, `media` must hold bytes, <= 5 MB);
-  * GET /2/users/me, GET /2/users/:id/tweets (newest first; entities and created_at only when
+  * GET /2/users/me, GET /2/users/:id/tweets (newest first; start_time and pagination_token/next_token;
+    entities and created_at only when
     asked in tweet.fields; max_results 5..100), DELETE /2/tweets/:id;
   * x-rate-limit-limit/-remaining/-reset on every answer, per endpoint, with a configurable
     window (--rate-limit N --rate-window SECONDS), 429 when exhausted.
@@ -536,8 +537,23 @@ def make_handler(state):
                     "The `max_results` query parameter value [%s] is not between 5 and 100"
                     % params.get("max_results"), "max_results")
             fields = set(filter(None, params.get("tweet.fields", "").split(",")))
+            start_time = params.get("start_time")
+            if start_time is not None and not re.fullmatch(
+                    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", start_time):
+                return 400, invalid_request(
+                    "Invalid 'start_time':'%s'. 'start_time' must be a valid RFC 3339 "
+                    "timestamp (YYYY-MM-DDTHH:mm:ssZ)." % start_time, "start_time")
+            try:
+                offset = int(params.get("pagination_token", "0"), 16)
+            except ValueError:
+                return 400, invalid_request("Invalid pagination_token", "pagination_token")
             with state.lock:
-                live = [t for t in reversed(state.tweets) if not t["deleted"]][:n]
+                newest_first = [t for t in reversed(state.tweets) if not t["deleted"]]
+            if start_time is not None:  # created_at is UTC with milliseconds: compare as text
+                floor = start_time.replace("Z", "")[:19]
+                newest_first = [t for t in newest_first if t["created_at"][:19] >= floor]
+            live = newest_first[offset:offset + n]
+            more = offset + n < len(newest_first)
             data = []
             for t in live:
                 item = {"id": t["id"], "text": t["text"], "edit_history_tweet_ids": [t["id"]]}
@@ -550,9 +566,11 @@ def make_handler(state):
                 data.append(item)
             if not data:
                 return 200, {"meta": {"result_count": 0}}
-            return 200, {"data": data, "meta": {"result_count": len(data),
-                                                "newest_id": data[0]["id"],
-                                                "oldest_id": data[-1]["id"]}}
+            meta = {"result_count": len(data), "newest_id": data[0]["id"],
+                    "oldest_id": data[-1]["id"]}
+            if more:  # X's next_token is opaque; here it is the next offset in hex
+                meta["next_token"] = "%x" % (offset + n)
+            return 200, {"data": data, "meta": meta}
 
         def delete(self, tweet_id):
             with state.lock:

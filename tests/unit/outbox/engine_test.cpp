@@ -599,6 +599,27 @@ INSTANTIATE_TEST_SUITE_P(Recoveries, CrashRecoveryTest,
                                   (param_info.param.reached_network ? "AnswerLost" : "NeverLeft");
                          });
 
+TEST_F(EngineTest, LookupRecoveryWaitsUntilTheDeadProcesssRequestCouldHaveLanded) {
+  x_->set_recovery(Recovery::kLookup);
+  QueuedDispatcher queued;
+  make_engine(queued);
+  engine_->start({});
+  const core::Article a = article("a1");
+  engine_->upsert(a);
+  queued.lose_answer_next();  // it reached X; the answer died with the process
+  crash();
+  clock_.advance(seconds(5));  // restarted quickly (systemd Restart=)
+  make_engine();
+  engine_->start({a});
+  clock_.advance(seconds(30));  // 35 s after the request: it could still be landing
+  EXPECT_TRUE(x_->found().empty());
+  EXPECT_EQ(row("a1").state, State::kPlanned);
+  clock_.advance(seconds(10));  // 45 s: past recovery_settle (40 s)
+  ASSERT_EQ(x_->found().size(), 1u);
+  EXPECT_EQ(row("a1").state, State::kSent);
+  EXPECT_EQ(x_->created(), 1);
+}
+
 TEST_F(EngineTest, LookupThatCannotTellTriesAgainLater) {
   x_->set_recovery(Recovery::kLookup);
   QueuedDispatcher queued;

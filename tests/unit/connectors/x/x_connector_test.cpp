@@ -63,6 +63,7 @@ core::Article article() {
   a.images = {{"https://news.example.az/img/budget.jpg", "image/jpeg", {}, {}, {}, ""}};
   a.language = "en";
   a.source = "politics/budget.md";
+  a.published = core::Timestamp{1767225000, 0, 0};  // 2025-12-31T23:50:00Z
   return a;
 }
 
@@ -409,11 +410,11 @@ TEST_F(XConnectorTest, ReasonsNeverCarrySecrets) {
 
 // --- recovery ------------------------------------------------------------------------------------
 
-TEST_F(XConnectorTest, RecoveringLooksUpFirstAndDoesNotPostTwice) {
+TEST_F(XConnectorTest, FindLocatesAnEarlierPostOfTheArticle) {
   auto x = make();
   http.push(200, R"({"data":{"id":"2244994945","name":"News","username":"news"}})");
   http.push(200, timeline_with("1800000000000000003", kArticleUrl));
-  Outcome o = x->publish(delivery(true));
+  Outcome o = x->find(delivery(true));
   ASSERT_EQ(o.kind, Kind::kSent) << o.reason;
   EXPECT_EQ(o.remote.id, "1800000000000000003");
   EXPECT_EQ(o.remote.url, "https://x.com/i/web/status/1800000000000000003");
@@ -421,30 +422,69 @@ TEST_F(XConnectorTest, RecoveringLooksUpFirstAndDoesNotPostTwice) {
   ASSERT_EQ(reqs.size(), 2u);
   EXPECT_EQ(reqs[0].method, "GET");
   EXPECT_EQ(reqs[0].url, "https://api.x.com/2/users/me");
+  // Only posts since the article's publication (minus 5 minutes for clocks) are read.
   EXPECT_EQ(reqs[1].url,
             "https://api.x.com/2/users/2244994945/tweets?max_results=100"
-            "&tweet.fields=entities,created_at");
+            "&start_time=2025-12-31T23%3A45%3A00Z&tweet.fields=entities,created_at");
   // The query is signed.
   auto expected = sign({"ck-123", kConsumerSecret, "42-token-value", kTokenSecret}, "GET",
                        reqs[1].url, {}, "nonce2", 1767225600);
   EXPECT_EQ(header_of(reqs[1], "Authorization"), expected->authorization_header);
 }
 
-TEST_F(XConnectorTest, RecoveringWithNothingFoundPosts) {
+TEST_F(XConnectorTest, FindReadsPageAfterPageBackToThePublication) {
+  // A busy account posted more than a page since: the article's tweet is on the second page.
+  auto x = make();
+  http.push(200, R"({"data":{"id":"2244994945"}})");
+  json first = json::parse(timeline_with("1800000000000000010", "https://news.example.az/other/"));
+  first["meta"] = {{"result_count", 2}, {"next_token", "7140dibdnow9c7btw3z"}};
+  http.push(200, first.dump());
+  http.push(200, timeline_with("1800000000000000003", kArticleUrl));
+  Outcome o = x->find(delivery(true));
+  ASSERT_EQ(o.kind, Kind::kSent) << o.reason;
+  EXPECT_EQ(o.remote.id, "1800000000000000003");
+  auto reqs = http.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_THAT(reqs[2].url, HasSubstr("&pagination_token=7140dibdnow9c7btw3z"));
+}
+
+TEST_F(XConnectorTest, FindThatCannotReadBackFarEnoughCannotTell) {
+  // Ten full pages and still more: "not found" could post twice, so the answer is "try later".
+  AccountSettings s = settings();
+  s.options["lookup_count"] = {"5", "config.toml:9"};
+  auto x = make(s);
+  http.push(200, R"({"data":{"id":"2244994945"}})");
+  json page = {{"data", json::array()}, {"meta", {{"next_token", "more"}}}};
+  for (int i = 0; i < 5; ++i)
+    page["data"].push_back({{"id", "17000000000000000" + std::to_string(10 + i)}, {"text", "x"}});
+  for (int i = 0; i < 10; ++i) http.push(200, page.dump());
+  Outcome o = x->find(delivery(true));
+  EXPECT_EQ(o.kind, Kind::kTransient) << o.reason;
+  EXPECT_EQ(http.requests().size(), 11u);
+}
+
+TEST_F(XConnectorTest, FindWithNothingThereSaysNotFound) {
   auto x = make();
   http.push(200, R"({"data":{"id":"2244994945"}})");
   http.push(200, R"({"meta":{"result_count":0}})");
+  EXPECT_EQ(x->find(delivery(true)).kind, Kind::kNotFound);
+}
+
+TEST_F(XConnectorTest, RecoveringPublishPostsWithoutASecondLookup) {
+  // The engine has just called find() (Recovery::kLookup); publish does not read the timeline.
+  auto x = make();
   http.push(201, tweet_created("16"));
   Outcome o = x->publish(delivery(true));
   ASSERT_EQ(o.kind, Kind::kSent) << o.reason;
   EXPECT_EQ(o.remote.id, "16");
-  EXPECT_EQ(http.requests().size(), 3u);
+  ASSERT_EQ(http.requests().size(), 1u);
+  EXPECT_EQ(http.requests()[0].method, "POST");
 }
 
-TEST_F(XConnectorTest, RecoveringLookupFailureIsReportedNotPosted) {
+TEST_F(XConnectorTest, LookupFailureIsTransient) {
   auto x = make();
   http.push(503, "{}");
-  Outcome o = x->publish(delivery(true));
+  Outcome o = x->find(delivery(true));
   EXPECT_EQ(o.kind, Kind::kTransient);
   EXPECT_EQ(http.requests().size(), 1u);
 }
@@ -453,22 +493,21 @@ TEST_F(XConnectorTest, DuplicateWhileRecoveringMeansTheEarlierAttemptLanded) {
   auto x = make();
   const std::string dup =
       R"({"detail":"You are not allowed to create a Tweet with duplicate content.","type":"about:blank","title":"Forbidden","status":403})";
+  http.push(403, dup);  // the earlier attempt landed after the engine's lookup
   http.push(200, R"({"data":{"id":"2244994945"}})");
-  http.push(200, R"({"meta":{"result_count":0}})");  // not visible yet
-  http.push(403, dup);
-  http.push(200, timeline_with("1800000000000000004", kArticleUrl));  // users/me is cached
+  http.push(200, timeline_with("1800000000000000004", kArticleUrl));
   Outcome o = x->publish(delivery(true));
   ASSERT_EQ(o.kind, Kind::kSent) << o.reason;
   EXPECT_EQ(o.remote.id, "1800000000000000004");
   auto reqs = http.requests();
-  ASSERT_EQ(reqs.size(), 4u);
-  EXPECT_THAT(reqs[3].url, HasSubstr("/2/users/2244994945/tweets"));
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_THAT(reqs[2].url, HasSubstr("/2/users/2244994945/tweets"));
 
   // Not recovering: a duplicate is permanent, no lookup.
   http.push(403, dup);
   o = x->publish(delivery(false));
   EXPECT_EQ(o.kind, Kind::kPermanent);
-  EXPECT_EQ(http.requests().size(), 5u);
+  EXPECT_EQ(http.requests().size(), 4u);
 }
 
 // --- find ------------------------------------------------------------------------------------
