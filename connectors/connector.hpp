@@ -54,6 +54,10 @@ struct Delivery {
   std::string key;          // stable for (article, account) across retries and restarts
   int attempt = 1;          // 1 for the first try
   bool recovering = false;  // an earlier attempt may have reached the network
+  // The article's publication time when the delivery was planned (the ledger keeps it): unlike
+  // article.published it never changes between retries, so a key derived from time is stable
+  // even if an editor moves the date. Unset (0) outside the engine: use article.published.
+  core::Timestamp planned_published{};
 };
 
 // Where a sent post lives on its network.

@@ -541,6 +541,7 @@ void Engine::dispatch_send(Account& acc, DeliveryRow row) {
     std::string key;
     int attempt = 1;
     bool recovering = false;
+    core::Timestamp planned_published;
     bool found = false;  // written by the worker, read by done (after the worker finished)
   };
   auto call = std::make_shared<Call>();
@@ -550,6 +551,7 @@ void Engine::dispatch_send(Account& acc, DeliveryRow row) {
   call->key = delivery_key(row.article_id, row.account);
   call->attempt = sending->attempts;
   call->recovering = row.maybe_sent;
+  call->planned_published = row.published;
 
   acc.in_flight = true;
   const std::uint64_t seq = ++acc.call_seq;
@@ -559,7 +561,8 @@ void Engine::dispatch_send(Account& acc, DeliveryRow row) {
   ++in_flight_calls_;
 
   Dispatcher::Work work = [call] {
-    connectors::Delivery d{call->article, call->post, call->key, call->attempt, call->recovering};
+    connectors::Delivery d{call->article, call->post,       call->key,
+                           call->attempt, call->recovering, call->planned_published};
     if (call->recovering && call->connector->recovery() == connectors::Recovery::kLookup) {
       Outcome found = call->connector->find(d);
       if (found.kind == Outcome::Kind::kSent) {

@@ -254,7 +254,12 @@ core::Result<std::unique_ptr<BlueskyConnector>> BlueskyConnector::create(
 }
 
 std::string BlueskyConnector::record_key(const Delivery& delivery) {
-  return deterministic_tid(delivery.article.published, delivery.key);
+  // The planned publication time, not the article's current one: an editor moving the date
+  // between two attempts must not change the record key (a second record would be a duplicate).
+  const core::Timestamp& published = delivery.planned_published.unix_seconds != 0
+                                         ? delivery.planned_published
+                                         : delivery.article.published;
+  return deterministic_tid(published, delivery.key);
 }
 
 std::string BlueskyConnector::post_url(std::string_view at_uri) {

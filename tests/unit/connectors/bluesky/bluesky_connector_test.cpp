@@ -631,6 +631,23 @@ TEST_F(BlueskyConnectorTest, RecoveringFindsTheRecordOfAnEarlierAttempt) {
   EXPECT_EQ(pds.records.size(), 1u);
 }
 
+TEST_F(BlueskyConnectorTest, AnEditedDateBetweenAttemptsKeepsTheRecordKey) {
+  // The engine hands over the publication time it planned with; the article's own date may
+  // have been moved by an editor since the lost attempt. Same record key, no second post.
+  auto bsky = make();
+  const core::Timestamp planned = art.published;
+  post = composed(*bsky);
+  Delivery first{art, post, "syn-key-1", 1, false, planned};
+  ASSERT_EQ(bsky->publish(first).kind, Kind::kSent);
+  art.published = core::Timestamp{art.published.unix_seconds + 3600, 0, 0};
+  Delivery retry{art, post, "syn-key-1", 2, true, planned};
+  Outcome o = bsky->publish(retry);
+  ASSERT_EQ(o.kind, Kind::kSent) << o.reason;
+  EXPECT_EQ(o.remote.id, std::string("at://") + kDid + "/app.bsky.feed.post/" +
+                             deterministic_tid(planned, "syn-key-1"));
+  EXPECT_EQ(pds.records.size(), 1u);
+}
+
 TEST_F(BlueskyConnectorTest, RecoveringPostsWhenNothingWasWritten) {
   auto bsky = make();
   Outcome o = publish(*bsky, /*recovering=*/true);
