@@ -3,6 +3,9 @@ HTTPS (a throw-away CA from fakes/testca.py), a config with one account of each,
 read what they received. Used by the syndication integration, crash and latency tests.
 
     env = SocialEnv()                       # starts both fakes
+    env = SocialEnv(networks=("x", "webhook", "mastodon", "telegram"))
+                                            # also fake_mastodon.py and fake_telegram.py: the
+                                            # config gains accounts masto and tg
     config = env.write_config(store_dir)    # accounts x_main and hook (+ extra TOML)
     daemon = Daemon(store_dir, config=config, env=env.daemon_env())
     env.tweets(); env.deliveries(); env.fail_x({"status": 503, "count": 2})
@@ -26,6 +29,10 @@ import testca  # noqa: E402
 X_CREDENTIALS = {"consumer_key": "ck-test", "consumer_secret": "cs-test",
                  "access_token": "at-test", "access_token_secret": "ats-test"}
 WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+MASTODON_TOKEN = "masto-token-test"
+TELEGRAM_TOKEN = "123456:ABC-telegram-test"
+TELEGRAM_CHAT_ID = "-1001234567890"
+DEFAULT_NETWORKS = ("x", "webhook")
 
 
 class Fake:
@@ -69,7 +76,18 @@ class Fake:
 
 
 class SocialEnv:
-    def __init__(self, x_args=(), webhook_args=()):
+    def __init__(self, x_args=(), webhook_args=(), networks=DEFAULT_NETWORKS, mastodon_args=(),
+                 telegram_args=()):
+        """`networks` chooses the fakes (and so the accounts of write_config): x and webhook
+        always (the accounts x_main and hook), mastodon (account masto) and telegram (account
+        tg) when named."""
+        unknown = set(networks) - {"x", "webhook", "mastodon", "telegram"}
+        if unknown or not {"x", "webhook"} <= set(networks):
+            raise ValueError("networks: x and webhook, optionally mastodon and telegram; got %r"
+                             % (networks,))
+        self.networks = tuple(networks)
+        self.masto = None
+        self.tg = None
         self.dir = tempfile.mkdtemp(prefix="syndicated-social-")
         self.certs = testca.make(os.path.join(self.dir, "certs"))
         self.ca = os.path.join(self.certs, "ca.pem")
@@ -84,16 +102,29 @@ class SocialEnv:
         self.hook = Fake("fake_webhook.py", ["--certs", self.certs, "--secret", WEBHOOK_SECRET,
                                              "--state", os.path.join(self.dir, "hook-state.json")]
                          + list(webhook_args), self.dir, "hook")
+        if "mastodon" in networks:
+            self.masto = Fake("fake_mastodon.py",
+                              ["--certs", self.certs, "--token", MASTODON_TOKEN,
+                               "--state", os.path.join(self.dir, "mastodon-state.json")]
+                              + list(mastodon_args), self.dir, "mastodon")
+        if "telegram" in networks:
+            self.tg = Fake("fake_telegram.py",
+                           ["--certs", self.certs, "--token", TELEGRAM_TOKEN,
+                            "--chat-id", TELEGRAM_CHAT_ID,
+                            "--state", os.path.join(self.dir, "telegram-state.json")]
+                           + list(telegram_args), self.dir, "telegram")
         with open(os.path.join(self.dir, "x-api.toml"), "w") as f:
             for k, v in X_CREDENTIALS.items():
                 f.write('%s = "%s"\n' % (k, v))
 
     # --- the daemon's side -------------------------------------------------------------------
     def write_config(self, store, extra="", x_account="", hook_account="", site="", name="config",
-                     database=None):
-        """A config serving `store` with accounts x_main (X) and hook (webhook). `x_account` and
-        `hook_account` are extra TOML lines inside each account's table (a min_spacing_s,
-        backoff_base_s or backoff_cap_s there replaces the fast default); `extra` is appended.
+                     database=None, masto_account="", tg_account=""):
+        """A config serving `store` with accounts x_main (X) and hook (webhook), and masto
+        (Mastodon) and tg (Telegram) when the env runs those fakes. `x_account`, `hook_account`,
+        `masto_account` and `tg_account` are extra TOML lines inside each account's table (a
+        min_spacing_s, backoff_base_s or backoff_cap_s there replaces the fast default); `extra`
+        is appended.
         `name` names the file (<name>.toml next to x-api.toml); `database` the ledger (default
         self.database; give each test its own to start from a first start)."""
         path = os.path.join(self.dir, name + ".toml")
@@ -135,17 +166,61 @@ ca_file = "{ca}"
 credentials.secret = "env:SYNDICATED_TEST_WEBHOOK_SECRET"
 {hook_defaults}
 {hook_account}
+{more_accounts}
 {extra}
 """.format(store=store, db=database or self.database, x_defaults=defaults(x_account),
            hook_defaults=defaults(hook_account), xport=self.x.port,
            hport=self.hook.port, ca=self.ca, x_account=x_account, hook_account=hook_account,
-           extra=extra, site=site)
+           extra=extra, site=site, more_accounts=self._more_accounts(
+               defaults, masto_account, tg_account))
         with open(path, "w") as f:
             f.write(text)
         return path
 
+    def _more_accounts(self, defaults, masto_account, tg_account):
+        text = ""
+        if self.masto is not None:
+            text += """
+[accounts.masto]
+network = "mastodon"
+base_url = "https://localhost:{port}"
+ca_file = "{ca}"
+credentials.access_token = "env:SYNDICATED_TEST_MASTODON_TOKEN"
+{defaults}
+{lines}
+""".format(port=self.masto.port, ca=self.ca, defaults=defaults(masto_account),
+           lines=masto_account)
+        if self.tg is not None:
+            text += """
+[accounts.tg]
+network = "telegram"
+base_url = "https://localhost:{port}"
+ca_file = "{ca}"
+chat_id = "{chat}"
+credentials.bot_token = "env:SYNDICATED_TEST_TELEGRAM_TOKEN"
+{defaults}
+{lines}
+""".format(port=self.tg.port, ca=self.ca, chat=TELEGRAM_CHAT_ID, defaults=defaults(tg_account),
+           lines=tg_account)
+        return text
+
+    @property
+    def accounts(self):
+        """The account names write_config writes, in order."""
+        names = ["x_main", "hook"]
+        if self.masto is not None:
+            names.append("masto")
+        if self.tg is not None:
+            names.append("tg")
+        return names
+
     def daemon_env(self):
-        return {"SYNDICATED_TEST_WEBHOOK_SECRET": WEBHOOK_SECRET}
+        env = {"SYNDICATED_TEST_WEBHOOK_SECRET": WEBHOOK_SECRET}
+        if self.masto is not None:
+            env["SYNDICATED_TEST_MASTODON_TOKEN"] = MASTODON_TOKEN
+        if self.tg is not None:
+            env["SYNDICATED_TEST_TELEGRAM_TOKEN"] = TELEGRAM_TOKEN
+        return env
 
     @property
     def database(self):
@@ -190,15 +265,46 @@ credentials.secret = "env:SYNDICATED_TEST_WEBHOOK_SECRET"
         """The receiver forgets its deliveries, attempts and injected failures."""
         self._call(self.hook.port, "POST", "/_fake/reset", {})
 
+    # --- Mastodon and Telegram (SocialEnv(networks=(..., "mastodon", "telegram"))) ---------
+    def statuses(self, include_deleted=True):
+        """Every status fake_mastodon.py created: id, text, visibility, language, media_ids,
+        idempotency_key, deleted."""
+        statuses = self._call(self.masto.port, "GET", "/_fake/statuses")["statuses"]
+        return [s for s in statuses if include_deleted or not s.get("deleted")]
+
+    def mastodon_requests(self):
+        """The requests the fake Mastodon answered: method, path, status, idempotency_key."""
+        return self._call(self.masto.port, "GET", "/_fake/requests")["requests"]
+
+    def fail_mastodon(self, spec):
+        return self._call(self.masto.port, "POST", "/_fake/fail", spec)
+
+    def messages(self, include_deleted=True):
+        """Every message fake_telegram.py accepted: message_id, method, text (plain), html,
+        entities, photo, link_preview_options, deleted."""
+        messages = self._call(self.tg.port, "GET", "/_fake/messages")["messages"]
+        return [m for m in messages if include_deleted or not m.get("deleted")]
+
+    def telegram_requests(self):
+        """The requests the fake Telegram answered: method, path (token redacted), status."""
+        return self._call(self.tg.port, "GET", "/_fake/requests")["requests"]
+
+    def fail_telegram(self, spec):
+        return self._call(self.tg.port, "POST", "/_fake/fail", spec)
+
     def reset(self):
         self.reset_x()
         self.reset_hook()
+        for fake in (self.masto, self.tg):
+            if fake is not None:
+                self._call(fake.port, "POST", "/_fake/reset", {})
 
     def close(self):
-        self.x.stop()
-        self.hook.stop()
-        self.x.log.close()
-        self.hook.log.close()
+        fakes = [f for f in (self.x, self.hook, self.masto, self.tg) if f is not None]
+        for f in fakes:
+            f.stop()
+        for f in fakes:
+            f.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
