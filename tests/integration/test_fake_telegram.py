@@ -20,6 +20,7 @@ import fake_telegram  # noqa: E402
 
 TOKEN = "123456789:AAFakeTelegramBotTokenForTests_xyz"
 CHAT = -1001234567890
+LOOKUP = 555000111
 
 
 class FakeTelegram(unittest.TestCase):
@@ -31,7 +32,8 @@ class FakeTelegram(unittest.TestCase):
         cls.proc = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "fakes", "fake_telegram.py"), "--certs",
              os.path.join(cls.dir, "certs"), "--port", "0", "--port-file", port_file,
-             "--token", TOKEN, "--chat-id", str(CHAT), "--state", cls.state])
+             "--token", TOKEN, "--chat-id", str(CHAT), "--state", cls.state,
+             "--lookup-chat-id", str(LOOKUP)])
         deadline = time.monotonic() + 30
         while not os.path.exists(port_file):
             if cls.proc.poll() is not None or time.monotonic() > deadline:
@@ -138,6 +140,81 @@ class FakeTelegram(unittest.TestCase):
                          (200, {"ok": True, "result": True}))
         status, body = self.call("deleteMessage", {"chat_id": CHAT, "message_id": mid})
         self.assertEqual(body["description"], "Bad Request: message to delete not found")
+
+    def forward(self, mid, **extra):
+        return self.call("forwardMessage", dict({"chat_id": LOOKUP, "from_chat_id": CHAT,
+                                                 "message_id": mid,
+                                                 "disable_notification": True}, **extra))
+
+    def test_ids_are_sequential_and_shared_with_others(self):
+        self.assertEqual(self.send("one")[1]["result"]["message_id"], 1)
+        self.assertEqual(self.request("POST", "/_fake/post", {"text": "an editor"}),
+                         (200, {"message_id": 2}))
+        self.assertEqual(self.request("POST", "/_fake/post", {"service": True})[1],
+                         {"message_id": 3})
+        self.assertEqual(self.send("two")[1]["result"]["message_id"], 4)
+
+    def test_forward_message(self):
+        html = 'Tom &amp; Jerry <a href="https://news.example.az/a">https://news.example.az/a</a>'
+        mid = self.send(html)[1]["result"]["message_id"]
+        image = "https://127.0.0.1:%d/_fake/image?type=image/png&size=300" % self.port
+        pid = self.call("sendPhoto", {"chat_id": "@syndicated_test", "photo": image,
+                                      "caption": "<b>Cap</b>", "parse_mode": "HTML"}
+                        )[1]["result"]["message_id"]
+        status, body = self.forward(mid)
+        self.assertEqual(status, 200, body)
+        m = body["result"]
+        self.assertEqual(m["message_id"], 1)  # the lookup chat's own sequence
+        self.assertEqual(m["chat"]["id"], LOOKUP)
+        self.assertEqual(m["chat"]["type"], "private")
+        self.assertTrue(m["from"]["is_bot"])
+        self.assertEqual(m["forward_origin"]["type"], "channel")
+        self.assertEqual(m["forward_origin"]["chat"]["id"], CHAT)
+        self.assertEqual(m["forward_origin"]["message_id"], mid)
+        self.assertEqual(m["text"], "Tom & Jerry https://news.example.az/a")
+        self.assertEqual(m["entities"][0]["url"], "https://news.example.az/a")
+        m = self.forward(pid, from_chat_id="@syndicated_test")[1]["result"]
+        self.assertEqual(m["message_id"], 2)
+        self.assertEqual(m["caption"], "Cap")
+        self.assertEqual(m["caption_entities"][0]["type"], "bold")
+        self.assertIn("photo", m)
+        self.assertNotIn("text", m)
+        copies = self.request("GET", "/_fake/lookup")[1]["messages"]
+        self.assertEqual([c["forwarded_from"] for c in copies], [mid, pid])
+        self.assertTrue(copies[0]["disable_notification"])
+        # The copy is deleted in the lookup chat; the channel keeps its post.
+        self.assertEqual(self.call("deleteMessage", {"chat_id": LOOKUP, "message_id": 1}),
+                         (200, {"ok": True, "result": True}))
+        self.assertTrue(self.request("GET", "/_fake/lookup")[1]["messages"][0]["deleted"])
+        self.assertFalse(self.request("GET", "/_fake/messages")[1]["messages"][0]["deleted"])
+        status, body = self.call("deleteMessage", {"chat_id": LOOKUP, "message_id": 1})
+        self.assertEqual(body["description"], "Bad Request: message to delete not found")
+
+    def test_forward_errors(self):
+        mid = self.send("x")[1]["result"]["message_id"]
+        for missing in (mid + 1, 0, 999):
+            status, body = self.forward(missing)
+            self.assertEqual((status, body["description"]),
+                             (400, "Bad Request: message to forward not found"), missing)
+        self.call("deleteMessage", {"chat_id": CHAT, "message_id": mid})
+        self.assertEqual(self.forward(mid)[1]["description"],
+                         "Bad Request: message to forward not found")
+        sid = self.request("POST", "/_fake/post", {"service": True})[1]["message_id"]
+        self.assertEqual(self.forward(sid)[1]["description"],
+                         "Bad Request: the message can't be forwarded")
+        hid = self.request("POST", "/_fake/post", {"html": "by <i>hand</i>"})[1]["message_id"]
+        self.assertEqual(self.forward(hid)[1]["result"]["text"], "by hand")
+        self.assertEqual(self.forward(hid, chat_id=777)[1]["description"],
+                         "Bad Request: chat not found")
+        self.assertEqual(self.forward(hid, from_chat_id="@elsewhere")[1]["description"],
+                         "Bad Request: chat not found")
+        self.request("POST", "/_fake/protect", {"protected": True})
+        self.assertEqual(self.forward(hid)[1]["description"],
+                         "Bad Request: message has protected content and can't be forwarded")
+        self.request("POST", "/_fake/fail", {"status": 429, "retry_after": 3,
+                                             "method": "forwardMessage"})
+        status, body = self.forward(hid)
+        self.assertEqual((status, body["parameters"]), (429, {"retry_after": 3}))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 """A fake Telegram Bot API over real HTTPS on loopback, for the connector's integration tests.
 
     python3 fake_telegram.py --certs DIR --port 0 --port-file FILE --token TOKEN [--state FILE]
-        [--chat-id -1001234567890] [--chat-username syndicated_test]
+        [--chat-id -1001234567890] [--chat-username syndicated_test] [--lookup-chat-id 555000111]
 
 Faithful to what the connector relies on (core.telegram.org/bots/api):
   * methods at /bot<token>/<method>, parameters as JSON, form or query; a wrong token is
@@ -19,7 +19,19 @@ Faithful to what the connector relies on (core.telegram.org/bots/api):
     of the web page content");
   * chat_id must be the configured channel (numeric id or "@username"), else 400 "Bad Request:
     chat not found";
-  * deleteMessage: true, then 400 "Bad Request: message to delete not found";
+  * deleteMessage: true, then 400 "Bad Request: message to delete not found" (in the channel or
+    in the lookup chat);
+  * message ids are sequential per chat (the channel's are shared with whatever else is posted
+    there: see /_fake/post); the lookup chat (--lookup-chat-id: a private chat with an editor
+    when positive, a group when negative) has its own sequence;
+  * forwardMessage (chat_id = the lookup chat or the channel, from_chat_id = the other one,
+    message_id, disable_notification): the new Message in the target chat, with forward_origin
+    {"type": "channel", "chat", "message_id", "date"} and the original's text + entities or
+    photo + caption + caption_entities; an unknown or deleted id is 400 "Bad Request: message
+    to forward not found", a service message 400 "Bad Request: the message can't be forwarded",
+    a channel with protected content (/_fake/protect) 400 "Bad Request: message has protected
+    content and can't be forwarded"; an unknown chat on either side "Bad Request: chat not
+    found";
   * 429 {"parameters":{"retry_after":N}} through /_fake/fail.
 
 Control endpoints, for tests:
@@ -28,7 +40,12 @@ Control endpoints, for tests:
   GET  /_fake/requests   the requests answered: method, path (token redacted), status
   POST /_fake/fail       {"status": 429, "retry_after": 5, "count": 1} or {"status": 400,
                          "description": "Bad Request: ..."} (optional "method" to match)
-  POST /_fake/reset      forget messages, failures and requests
+  POST /_fake/post       {"text": "...", "html": "<b>...</b>", "service": false}: someone else
+                         posts in the channel (an editor, another bot, a service message such as
+                         "channel photo updated"); answers {"message_id": N}
+  POST /_fake/protect    {"protected": true}: the channel's "restrict saving content" setting
+  GET  /_fake/lookup     the lookup chat's messages (forwarded copies), deleted ones included
+  POST /_fake/reset      forget messages, copies, failures and requests
   GET  /_fake/image?type=image/png&size=N   an image to stand in for the lead image
                          (?status=404 answers that status)
 
@@ -193,6 +210,9 @@ class State:
         self.lock = threading.Lock()
         self.messages = []
         self.next_id = 1
+        self.copies = []       # the lookup chat's messages
+        self.next_copy_id = 1
+        self.protected = False
         self.failures = []
         self.requests = []
         self.load()
@@ -203,25 +223,59 @@ class State:
                 saved = json.load(f)
             self.messages = saved.get("messages", [])
             self.next_id = saved.get("next_id", 1)
+            self.copies = saved.get("copies", [])
+            self.next_copy_id = saved.get("next_copy_id", 1)
 
     def save(self):
         if not self.args.state:
             return
         tmp = self.args.state + ".tmp"
         with open(tmp, "w") as f:
-            json.dump({"messages": self.messages, "next_id": self.next_id}, f)
+            json.dump({"messages": self.messages, "next_id": self.next_id,
+                       "copies": self.copies, "next_copy_id": self.next_copy_id}, f)
         os.replace(tmp, self.args.state)
 
     def reset(self):
-        self.messages, self.failures, self.requests = [], [], []
+        self.messages, self.failures, self.requests, self.copies = [], [], [], []
         self.next_id = 1
+        self.next_copy_id = 1
+        self.protected = False
         self.save()
+
+
+def message_content(msg, mid):
+    """The content fields of a Message: text + entities, or photo + caption + caption_entities."""
+    out = {}
+    if msg.get("photo"):
+        out["photo"] = [{"file_id": "AgAC-fake-%d" % mid, "file_unique_id": "fake%d" % mid,
+                         "width": 90, "height": 90, "file_size": 1000}]
+        if msg.get("text"):
+            out["caption"] = msg["text"]
+        if msg.get("entities"):
+            out["caption_entities"] = msg["entities"]
+    else:
+        out["text"] = msg.get("text", "")
+        if msg.get("entities"):
+            out["entities"] = msg["entities"]
+    return out
 
 
 def make_handler(state):
     args = state.args
     chat = {"id": args.chat_id, "title": "Syndicated Test", "username": args.chat_username,
             "type": "channel"}
+    if args.lookup_chat_id > 0:
+        lookup = {"id": args.lookup_chat_id, "first_name": "Editor", "type": "private"}
+    else:
+        lookup = {"id": args.lookup_chat_id, "title": "Editors", "type": "group"}
+    bot = {"id": int(args.token.split(":")[0]), "is_bot": True, "first_name": "Syndicated",
+           "username": "syndicated_bot"}
+
+    def is_channel(chat_id):
+        return str(chat_id) in (str(args.chat_id), "@" + args.chat_username)
+
+    def is_lookup(chat_id):
+        return str(chat_id) == str(args.lookup_chat_id)
 
     class Handler(fakeserver.JsonHandler):
         quiet = not args.verbose
@@ -319,6 +373,29 @@ def make_handler(state):
                     data.setdefault("count", 1)
                     state.failures.append(data)
                     return self.send_json(200, {"ok": True})
+                if path == "/_fake/lookup" and self.command == "GET":
+                    return self.send_json(200, {"messages": list(state.copies),
+                                                "chat": lookup})
+                if path == "/_fake/protect" and self.command == "POST":
+                    state.protected = bool(data.get("protected", True))
+                    return self.send_json(200, {"ok": True})
+                if path == "/_fake/post" and self.command == "POST":
+                    text, entities = data.get("text", ""), []
+                    if "html" in data:
+                        try:
+                            text, entities = parse_html(data["html"])
+                        except ParseError as e:
+                            return self.send_json(400, {"error": str(e)})
+                    mid = state.next_id
+                    state.next_id += 1
+                    state.messages.append({
+                        "message_id": mid, "method": "service" if data.get("service")
+                        else "human", "text": text, "html": data.get("html"),
+                        "entities": entities, "photo": None, "link_preview_options": None,
+                        "disable_notification": False, "parse_mode": None, "deleted": False,
+                        "date": int(time.time())})
+                    state.save()
+                    return self.send_json(200, {"message_id": mid})
                 if path == "/_fake/reset" and self.command == "POST":
                     state.reset()
                     return self.send_json(200, {"ok": True})
@@ -330,14 +407,80 @@ def make_handler(state):
                 return 200, {"ok": True, "result": {"id": int(args.token.split(":")[0]),
                                                     "is_bot": True, "first_name": "Syndicated",
                                                     "username": "syndicated_bot"}}
+            if method == "deleteMessage" and is_lookup(p.get("chat_id", "")):
+                return self.delete_copy(p)
             if method in ("sendMessage", "sendPhoto", "deleteMessage"):
-                chat_id = str(p.get("chat_id", ""))
-                if chat_id not in (str(args.chat_id), "@" + args.chat_username):
+                if not is_channel(p.get("chat_id", "")):
                     return bad_request("Bad Request: chat not found")
                 if method == "deleteMessage":
                     return self.delete(p)
                 return self.send(method, p)
+            if method == "forwardMessage":
+                return self.forward(p)
             return bad_request("Not Found", 404)
+
+        def forward(self, p):
+            """forwardMessage between the channel and the lookup chat (either way)."""
+            to, source = p.get("chat_id", ""), p.get("from_chat_id", "")
+            if not (is_channel(to) or is_lookup(to)) or not (
+                    is_channel(source) or is_lookup(source)):
+                return bad_request("Bad Request: chat not found")
+            try:
+                mid = int(p.get("message_id"))
+            except (TypeError, ValueError):
+                return bad_request("Bad Request: message identifier is not specified")
+            with state.lock:
+                if is_channel(source):
+                    pool, origin_chat = state.messages, chat
+                else:
+                    pool, origin_chat = state.copies, lookup
+                original = next((m for m in pool if m["message_id"] == mid and
+                                 not m["deleted"]), None)
+                if original is None:
+                    return bad_request("Bad Request: message to forward not found")
+                if original.get("method") == "service":
+                    return bad_request("Bad Request: the message can't be forwarded")
+                if is_channel(source) and state.protected:
+                    return bad_request("Bad Request: message has protected content and can't "
+                                       "be forwarded")
+                if is_channel(to):
+                    cid, target, target_chat = state.next_id, state.messages, chat
+                    state.next_id += 1
+                else:
+                    cid, target, target_chat = state.next_copy_id, state.copies, lookup
+                    state.next_copy_id += 1
+                copy = dict(original, message_id=cid, method="forwardMessage",
+                            deleted=False, date=int(time.time()),
+                            forwarded_from=mid, disable_notification=p.get(
+                                "disable_notification") in (True, "true", "True"))
+                target.append(copy)
+                state.save()
+            if is_channel(source):
+                origin = {"type": "channel", "chat": dict(origin_chat), "message_id": mid,
+                          "date": original["date"]}
+            else:
+                origin = {"type": "user", "sender_user": dict(bot), "date": original["date"]}
+            result = {"message_id": cid, "chat": dict(target_chat), "date": copy["date"],
+                      "forward_origin": origin}
+            if target_chat["type"] == "channel":
+                result["sender_chat"] = dict(target_chat)
+            else:
+                result["from"] = dict(bot)
+            result.update(message_content(original, cid))
+            return 200, {"ok": True, "result": result}
+
+        def delete_copy(self, p):
+            try:
+                mid = int(p.get("message_id"))
+            except (TypeError, ValueError):
+                return bad_request("Bad Request: message identifier is not specified")
+            with state.lock:
+                for m in state.copies:
+                    if m["message_id"] == mid and not m["deleted"]:
+                        m["deleted"] = True
+                        state.save()
+                        return 200, {"ok": True, "result": True}
+            return bad_request("Bad Request: message to delete not found")
 
         def send(self, method, p):
             field = "text" if method == "sendMessage" else "caption"
@@ -385,18 +528,7 @@ def make_handler(state):
                 state.save()
             result = {"message_id": mid, "sender_chat": dict(chat), "chat": dict(chat),
                       "date": msg["date"]}
-            if method == "sendMessage":
-                result["text"] = text
-                if entities:
-                    result["entities"] = entities
-            else:
-                result["photo"] = [{"file_id": "AgAC-fake-%d" % mid,
-                                    "file_unique_id": "fake%d" % mid, "width": 90,
-                                    "height": 90, "file_size": 1000}]
-                if text:
-                    result["caption"] = text
-                if entities:
-                    result["caption_entities"] = entities
+            result.update(message_content(msg, mid))
             return 200, {"ok": True, "result": result}
 
         def fetch(self, url):
@@ -436,6 +568,9 @@ def main():
     p.add_argument("--token", required=True, help="the bot token, e.g. 123456:ABC-def")
     p.add_argument("--chat-id", type=int, default=-1001234567890)
     p.add_argument("--chat-username", default="syndicated_test")
+    p.add_argument("--lookup-chat-id", type=int, default=555000111,
+                   help="the chat forwardMessage copies go to (lookup_chat_id): a private chat "
+                        "when positive, a group when negative")
     p.add_argument("--state", help="JSON file that keeps messages across restarts")
     p.add_argument("--verbose", action="store_true")
     args = p.parse_args()
