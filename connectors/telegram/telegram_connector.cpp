@@ -132,7 +132,158 @@ bool about_the_account(std::string_view description) {
          d.find("upgraded to a supergroup") != std::string::npos;
 }
 
+bool has(std::string_view haystack, std::string_view needle) {
+  return lower(haystack).find(needle) != std::string::npos;
+}
+
+// The bytes of UTF-8 text at a UTF-16 range [offset, offset + length) (entity offsets).
+std::string utf16_slice(std::string_view utf8, std::size_t offset, std::size_t length) {
+  std::size_t units = 0;
+  std::size_t begin = std::string_view::npos;
+  std::size_t i = 0;
+  while (i < utf8.size()) {
+    if (units == offset && begin == std::string_view::npos) begin = i;
+    if (units >= offset + length) break;
+    const auto b = static_cast<unsigned char>(utf8[i]);
+    const std::size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : 4;
+    units += n == 4 ? 2 : 1;
+    i = std::min(utf8.size(), i + n);
+  }
+  if (begin == std::string_view::npos) return {};
+  return std::string(utf8.substr(begin, i - begin));
+}
+
+std::string_view without_slash(std::string_view url) {
+  if (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  return url;
+}
+
+bool same_url(std::string_view a, std::string_view b) {
+  return !a.empty() && without_slash(a) == without_slash(b);
+}
+
+// `url` appears in `text` as a whole URL (not as the start of a longer one).
+bool mentions(std::string_view text, std::string_view url) {
+  if (url.empty()) return false;
+  for (auto pos = text.find(url); pos != std::string_view::npos; pos = text.find(url, pos + 1)) {
+    std::size_t end = pos + url.size();
+    if (end < text.size() && text[end] == '/' && url.back() != '/') ++end;  // "…/a" and "…/a/"
+    if (end == text.size()) return true;
+    const char c = text[end];
+    if (std::isspace(static_cast<unsigned char>(c)) ||
+        std::string_view("\"'<>()[]{}").find(c) != std::string_view::npos) {
+      return true;
+    }
+    // Punctuation after a URL ends it when nothing but space follows.
+    if (std::string_view(".,;:!?").find(c) != std::string_view::npos &&
+        (end + 1 == text.size() || std::isspace(static_cast<unsigned char>(text[end + 1])))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A forwarded copy is the delivery's post: it holds the article's URL (text, url entity or
+// text_link) or it is the post's text.
+bool is_the_post(const json& message, const Delivery& delivery) {
+  std::string text;
+  const json* entities = nullptr;
+  for (const char* field : {"text", "caption"}) {
+    if (message.contains(field) && message[field].is_string()) {
+      text = message[field].get<std::string>();
+    }
+  }
+  for (const char* field : {"entities", "caption_entities"}) {
+    if (message.contains(field) && message[field].is_array()) entities = &message[field];
+  }
+  const std::string& url = delivery.article.url;
+  if (!url.empty()) {
+    if (mentions(text, url)) return true;
+    if (entities != nullptr) {
+      for (const json& e : *entities) {
+        if (!e.is_object()) continue;
+        const std::string type = e.value("type", "");
+        if (type == "text_link" && e.contains("url") && e["url"].is_string() &&
+            same_url(e["url"].get<std::string>(), url)) {
+          return true;
+        }
+        if (type == "url" && e.contains("offset") && e["offset"].is_number_unsigned() &&
+            e.contains("length") && e["length"].is_number_unsigned() &&
+            same_url(
+                utf16_slice(text, e["offset"].get<std::size_t>(), e["length"].get<std::size_t>()),
+                url)) {
+          return true;
+        }
+      }
+    }
+  }
+  return !trim(text).empty() && trim(text) == trim(delivery.post.text);
+}
+
+// Where message `id` of `chat` lives: "<numeric chat>:<id>" and its t.me link.
+RemoteRef remote_ref(std::string chat, const json* chat_object, std::int64_t id) {
+  std::string username;
+  if (chat_object != nullptr && chat_object->is_object()) {
+    const json& c = *chat_object;
+    if (c.contains("id") && c["id"].is_number_integer()) {
+      chat = std::to_string(c["id"].get<std::int64_t>());
+    }
+    if (c.contains("username") && c["username"].is_string()) {
+      username = c["username"].get<std::string>();
+    }
+  }
+  RemoteRef r;
+  r.id = chat + ":" + std::to_string(id);
+  if (!username.empty()) {
+    r.url = "https://t.me/" + username + "/" + std::to_string(id);
+  } else if (chat.rfind("-100", 0) == 0) {
+    r.url = "https://t.me/c/" + chat.substr(4) + "/" + std::to_string(id);
+  } else if (chat.rfind("@", 0) == 0) {
+    r.url = "https://t.me/" + chat.substr(1) + "/" + std::to_string(id);
+  }
+  return r;
+}
+
 }  // namespace
+
+LookupState LookupState::parse(std::string_view text) {
+  LookupState s;
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return s;
+  auto integer = [](const json& o, const char* key) -> std::int64_t {
+    return o.contains(key) && o[key].is_number_integer()
+               ? std::max<std::int64_t>(0, o[key].get<std::int64_t>())
+               : 0;
+  };
+  if (j.contains("chat") && j["chat"].is_string()) s.chat = j["chat"].get<std::string>();
+  if (j.contains("chat_id") && j["chat_id"].is_number_integer()) {
+    s.chat_numeric = std::to_string(j["chat_id"].get<std::int64_t>());
+  }
+  s.last_message_id = integer(j, "last_message_id");
+  if (j.contains("pending") && j["pending"].is_object()) {
+    for (const auto& [key, p] : j["pending"].items()) {
+      if (!p.is_object()) continue;
+      s.pending[key] = Pending{integer(p, "after"), integer(p, "checked")};
+    }
+  }
+  return s;
+}
+
+std::string LookupState::dump() const {
+  json j = {{"chat", chat}, {"last_message_id", last_message_id}};
+  if (auto n = parse_int(chat_numeric)) j["chat_id"] = *n;
+  json p = json::object();
+  for (const auto& [key, entry] : pending) {
+    p[key] = {{"after", entry.after}, {"checked", entry.checked}};
+  }
+  if (!p.empty()) j["pending"] = p;
+  return j.dump();
+}
+
+bool LookupState::knows(const std::string& chat_id) const {
+  return last_message_id > 0 && !chat_id.empty() &&
+         (chat == chat_id || (!chat_numeric.empty() && chat_numeric == chat_id));
+}
 
 std::size_t utf16_length(std::string_view utf8) {
   std::size_t units = 0;
@@ -216,7 +367,8 @@ TelegramConnector::TelegramConnector(const AccountSettings& settings,
       http_(context.http),
       clock_(context.clock),
       template_(std::move(text_template)),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      state_(context.state) {
   token_ = settings.credentials.at("bot_token").reveal();
   base_url_ = settings.base_url.empty() ? std::string(kDefaultBaseUrl) : settings.base_url;
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
@@ -282,12 +434,29 @@ core::Result<std::unique_ptr<TelegramConnector>> TelegramConnector::create(
                                 option.where);
       }
       options.disable_notification = *b;
+    } else if (key == "lookup_chat_id") {
+      const std::string id(trim(option.value));
+      if (!valid_chat_id(id)) {
+        return core::make_error(account +
+                                    "option 'lookup_chat_id' must be a numeric chat id (e.g. "
+                                    "-4012345678 for a group) or \"@username\", not '" +
+                                    option.value + "'",
+                                option.where);
+      }
+      options.lookup_chat_id = id;
     } else {
       return core::make_error(account + "unknown option '" + key +
                                   "' for network telegram (known: chat_id, link_preview, "
-                                  "disable_notification)",
+                                  "disable_notification, lookup_chat_id)",
                               option.where);
     }
+  }
+  if (!options.lookup_chat_id.empty() && options.lookup_chat_id == options.chat_id) {
+    const auto& where = settings.options.at("lookup_chat_id").where;
+    return core::make_error(account +
+                                "option 'lookup_chat_id' must be another chat than chat_id (the "
+                                "lookup forwards the channel's posts into it)",
+                            where);
   }
   if (!have_chat) {
     return core::make_error(account +
@@ -422,37 +591,99 @@ Outcome TelegramConnector::sent(const http::ClientResponse& response, std::strin
                                  "delete it)");
   }
   const std::int64_t message_id = (*result)["message_id"].get<std::int64_t>();
-  std::string chat = options_.chat_id;
-  std::string username;
-  if (result->contains("chat") && (*result)["chat"].is_object()) {
-    const json& c = (*result)["chat"];
-    if (c.contains("id") && c["id"].is_number_integer())
-      chat = std::to_string(c["id"].get<std::int64_t>());
-    if (c.contains("username") && c["username"].is_string())
-      username = c["username"].get<std::string>();
-  }
   Outcome o;
   o.kind = Kind::kSent;
-  o.remote.id = chat + ":" + std::to_string(message_id);
-  if (!username.empty()) {
-    o.remote.url = "https://t.me/" + username + "/" + std::to_string(message_id);
-  } else if (chat.rfind("-100", 0) == 0) {
-    o.remote.url = "https://t.me/c/" + chat.substr(4) + "/" + std::to_string(message_id);
-  } else if (chat.rfind("@", 0) == 0) {
-    o.remote.url = "https://t.me/" + chat.substr(1) + "/" + std::to_string(message_id);
-  }
+  o.remote = remote_ref(options_.chat_id, result->contains("chat") ? &(*result)["chat"] : nullptr,
+                        message_id);
   o.reason = redact(std::move(reason));
   return o;
 }
 
+core::Result<LookupState> TelegramConnector::load_state() {
+  if (state_ == nullptr) {
+    return memory_state_ ? LookupState::parse(*memory_state_) : LookupState{};
+  }
+  auto text = state_->load();
+  if (!text) return text.error();
+  return *text ? LookupState::parse(**text) : LookupState{};
+}
+
+core::Status TelegramConnector::save_state(const LookupState& state) {
+  if (state_ == nullptr) {
+    memory_state_ = state.dump();
+    return core::Ok{};
+  }
+  return state_->save(state.dump());
+}
+
+std::string TelegramConnector::note_pending(const Delivery& delivery) {
+  auto loaded = load_state();
+  if (!loaded) {
+    return "could not read the saved message id (" + loaded.error().to_string() +
+           "): a lookup after an unknown outcome will not be possible for this post";
+  }
+  LookupState state = std::move(*loaded);
+  if (!state.knows(options_.chat_id)) {
+    return "no message id of chat " + options_.chat_id +
+           " was known before this post: a lookup after an unknown outcome will not be possible "
+           "for it";
+  }
+  if (state.pending.count(delivery.key)) return {};  // an earlier attempt's point stays
+  state.pending[delivery.key] = LookupState::Pending{state.last_message_id, 0};
+  while (state.pending.size() > LookupState::kMaxPending) {
+    auto oldest = std::min_element(
+        state.pending.begin(), state.pending.end(),
+        [](const auto& a, const auto& b) { return a.second.after < b.second.after; });
+    state.pending.erase(oldest);
+  }
+  if (auto saved = save_state(state); !saved) {
+    return "could not save the message id before this post (" + saved.error().to_string() +
+           "): a lookup after an unknown outcome will not be possible for it";
+  }
+  return {};
+}
+
+void TelegramConnector::remember(Outcome& outcome, const Delivery& delivery) {
+  const bool sent = outcome.kind == Kind::kSent;
+  if (!sent && outcome.kind != Kind::kPermanent) return;  // it may still be retried or found
+  auto loaded = load_state();
+  LookupState state = loaded ? std::move(*loaded) : LookupState{};
+  if (sent) {
+    const auto colon = outcome.remote.id.rfind(':');
+    auto id =
+        colon == std::string::npos ? std::nullopt : parse_int(outcome.remote.id.substr(colon + 1));
+    if (!id) return;  // no id: nothing to remember (a lookup would find it by its URL)
+    const std::string numeric = outcome.remote.id.substr(0, colon);
+    if (!state.knows(options_.chat_id)) state = LookupState{};  // another chat: start over
+    state.chat = options_.chat_id;
+    if (parse_int(numeric)) state.chat_numeric = numeric;
+    state.last_message_id = std::max(state.last_message_id, *id);
+  }
+  if (state.pending.erase(delivery.key) == 0 && !sent) return;
+  if (auto saved = save_state(state); !saved) {
+    outcome.reason +=
+        redact(" (could not save the message id for lookups: " + saved.error().to_string() + ")");
+  }
+}
+
 Outcome TelegramConnector::publish(const Delivery& delivery) {
+  Outcome o = send(delivery);
+  remember(o, delivery);
+  return o;
+}
+
+Outcome TelegramConnector::send(const Delivery& delivery) {
   const Post& post = delivery.post;
   const std::string html = post_html(post);
-  const std::string resent =
-      delivery.recovering
-          ? " (sent again after an unknown outcome: Telegram has no lookup or idempotency key, "
-            "a duplicate is possible)"
-          : "";
+  const std::string pending = options_.lookup_chat_id.empty() ? "" : note_pending(delivery);
+  std::string resent;
+  if (delivery.recovering && options_.lookup_chat_id.empty()) {
+    resent =
+        " (sent again after an unknown outcome: without lookup_chat_id Telegram offers no lookup "
+        "or idempotency key, a duplicate is possible)";
+  } else if (!pending.empty()) {
+    resent = " (" + pending + ")";
+  }
 
   std::string skipped;
   if (post.image && is_http_url(post.image->url)) {
@@ -503,10 +734,144 @@ Outcome TelegramConnector::publish(const Delivery& delivery) {
   return o;
 }
 
-Outcome TelegramConnector::find(const Delivery&) {
-  return make(Kind::kNotFound,
-              "Telegram bots cannot read a chat's posts: no lookup is possible, the post is sent "
-              "again (a duplicate is possible)");
+Outcome TelegramConnector::find(const Delivery& delivery) {
+  if (options_.lookup_chat_id.empty()) {
+    return make(Kind::kNotFound,
+                "Telegram bots cannot read a chat's posts and no lookup_chat_id is set: no lookup "
+                "is possible, the post is sent again (a duplicate is possible)");
+  }
+  return lookup(delivery);
+}
+
+Outcome TelegramConnector::lookup(const Delivery& delivery) {
+  auto loaded = load_state();
+  if (!loaded) {
+    return make(Kind::kTransient, redact("cannot tell whether the post went out: the saved "
+                                         "message id cannot be read (" +
+                                         loaded.error().to_string() + ")"));
+  }
+  LookupState state = std::move(*loaded);
+  const std::string& chat = options_.chat_id;
+  auto entry = state.pending.find(delivery.key);
+  if (!state.knows(chat) || entry == state.pending.end() || entry->second.after == 0) {
+    return make(Kind::kNotFound,
+                "no message id of chat " + chat +
+                    " was saved before this post's first attempt (the account's first post, or "
+                    "chat_id or the state changed): no lookup is possible, the post is sent again "
+                    "(a duplicate is possible)");
+  }
+  const std::int64_t after = entry->second.after;
+  std::int64_t existing = std::max(after, entry->second.checked);  // the last id that exists
+  const std::int64_t first = existing + 1;
+  auto range = [&](std::int64_t last) {
+    return "ids " + std::to_string(first) + "–" + std::to_string(last) + " of chat " + chat;
+  };
+  // Ids looked at stay looked at: the next find() goes on after them.
+  auto keep_progress = [&] {
+    if (existing <= entry->second.checked) return;
+    entry->second.checked = existing;
+    (void)save_state(state);
+  };
+  int misses = 0;
+  int copies = 0;
+  int undeleted = 0;
+  int requests = 0;
+  for (std::int64_t id = first;; ++id) {
+    if (copies >= kProbeLimit || requests >= kProbeRequestLimit) {
+      keep_progress();
+      return make(Kind::kTransient,
+                  "cannot tell yet whether the post went out: " + range(id - 1) +
+                      " hold other messages than this article's; the next lookup goes on from id " +
+                      std::to_string(existing + 1));
+    }
+    json body = {{"chat_id", chat_json(options_.lookup_chat_id)},
+                 {"from_chat_id", chat_json(chat)},
+                 {"message_id", id},
+                 {"disable_notification", true}};
+    auto response = call("forwardMessage", body.dump());
+    ++requests;
+    if (accepted(response)) {
+      ++copies;
+      json j = json::parse(response->body, nullptr, false);
+      const json message = j.contains("result") && j["result"].is_object() ? j["result"] : json();
+      // The copy leaves the lookup chat again (best effort: it is only a copy).
+      if (message.contains("message_id") && message["message_id"].is_number_integer()) {
+        json del = {{"chat_id", chat_json(options_.lookup_chat_id)},
+                    {"message_id", message["message_id"]}};
+        if (!accepted(call("deleteMessage", del.dump()))) ++undeleted;
+        ++requests;
+      } else {
+        ++undeleted;
+      }
+      if (message.is_object() && is_the_post(message, delivery)) {
+        const json* origin = nullptr;
+        if (message.contains("forward_origin") && message["forward_origin"].is_object() &&
+            message["forward_origin"].contains("chat")) {
+          origin = &message["forward_origin"]["chat"];
+        }
+        Outcome o;
+        o.kind = Kind::kSent;
+        o.remote = remote_ref(state.chat_numeric.empty() ? chat : state.chat_numeric, origin, id);
+        o.reason = "found as message " + o.remote.id + " by forwarding " + range(id) +
+                   " into the lookup chat";
+        if (undeleted > 0) {
+          o.reason += " (" + std::to_string(undeleted) +
+                      " forwarded copies could not be deleted from the lookup chat)";
+        }
+        state.last_message_id = std::max(state.last_message_id, id);
+        state.pending.erase(entry);
+        if (auto saved = save_state(state); !saved) {
+          o.reason += " (could not save the message id: " + saved.error().to_string() + ")";
+        }
+        o.reason = redact(std::move(o.reason));
+        return o;
+      }
+      existing = id;
+      misses = 0;
+      continue;
+    }
+    auto e = response ? api_error(*response) : std::nullopt;
+    if (e && e->code == 400 &&
+        (has(e->description, "message to forward not found") ||
+         has(e->description, "message not found"))) {
+      if (++misses < kMissesToConclude) continue;
+      // No message after `existing`: the post did not go out.
+      state.last_message_id = std::max(state.last_message_id, existing);
+      state.pending.erase(entry);
+      Outcome o = make(Kind::kNotFound, "not in chat " + chat + ": no message after id " +
+                                            std::to_string(existing) + " (" + range(id) +
+                                            " looked at through the lookup chat)");
+      if (auto saved = save_state(state); !saved) {
+        o.reason += redact(" (could not save the message id: " + saved.error().to_string() + ")");
+      }
+      return o;
+    }
+    if (e && e->code == 400 && has(e->description, "protected content")) {
+      keep_progress();
+      return make(Kind::kStopAccount,
+                  "Telegram refused to forward from chat " + chat + " (" + e->description +
+                      "): the channel restricts saving content, so lookup_chat_id cannot work — "
+                      "allow saving content in the channel's settings, or remove lookup_chat_id "
+                      "(a recovery then sends again: a duplicate is possible)");
+    }
+    if (e && e->code == 400 && has(e->description, "can't be forwarded")) {
+      existing = id;  // a service message (e.g. "channel photo updated"): someone else's
+      misses = 0;
+      continue;
+    }
+    Outcome o = failure(response, "forwardMessage into the lookup chat");
+    keep_progress();
+    if (o.kind == Kind::kPermanent) {
+      // Not a verdict on the post: never "failed for good" because a lookup went wrong.
+      o.kind = Kind::kTransient;
+      o.reason = "cannot tell whether the post went out: " + o.reason;
+    } else if (o.kind == Kind::kStopAccount) {
+      o.reason += " (the lookup forwards from chat_id " + chat + " into lookup_chat_id " +
+                  options_.lookup_chat_id +
+                  ": check both, and that the bot may post in the lookup chat)";
+    }
+    return o;
+  }
 }
 
 Outcome TelegramConnector::remove(const RemoteRef& remote) {

@@ -21,13 +21,60 @@
 // The bot token is part of every URL (https://api.telegram.org/bot<token>/<method>): it is
 // scrubbed from every reason, including the HttpClient's errors (whose `where` is the URL).
 //
-// Recovery: none that is reliable exists. Telegram has no idempotency key, and a bot can read
-// neither a channel's history nor its own messages (getUpdates never delivers a bot's own posts;
-// getChat shows only the pinned message). So recovery() says kResend (and find() answers
-// kNotFound, saying that no lookup is possible): after an unknown outcome (a crash with a request
-// in flight, or a timeout after Telegram accepted the message) the post is sent again.
-// RESIDUAL RISK: such a resend can duplicate the post in the channel (at least once, never
-// lost); an operator may delete the copy. Publish reasons of a recovering delivery say so.
+// Recovery. Telegram has no idempotency key, and a bot cannot read a channel's history (getUpdates
+// never delivers a bot's own posts; getChat shows only the pinned message). But a bot that is an
+// administrator of the channel can forward any of its messages by id, and forwardMessage answers
+// with the whole forwarded Message (text or caption, with entities); and a channel's (or a
+// supergroup's) message ids are sequential, shared by everything posted there.
+//
+//   * After every successful post the connector saves the message id (and the chat) in its
+//     StateStore as {"chat": "<chat_id option>", "chat_id": <numeric id>, "last_message_id": N}
+//     (in memory when the context has no StateStore). This happens with or without a lookup
+//     chat, so setting lookup_chat_id later starts with a known id.
+//   * Before a post's first attempt leaves, the id known then is saved for its delivery key
+//     ("pending": {key: {"after": N}}), so that posts sent meanwhile for other articles (the
+//     engine may send them while this one waits to be recovered) cannot move its starting point
+//     past it. The entry goes when the post is sent, found, or refused for good.
+//   * With the option lookup_chat_id, recovery() is kLookup: before a recovering attempt, find()
+//     forwards the channel's ids N+1, N+2, ... (N = the delivery's "after") one by one into the
+//     lookup chat
+//     (forwardMessage, disable_notification) and deletes each copy there again (deleteMessage,
+//     best effort). A copy whose text or caption holds the article's URL (as text, as a url
+//     entity or as a text_link), or whose text is the post's text, is the post: kSent with
+//     "<chat>:<id>". "message to forward not found" means no message has that id (not yet, or
+//     deleted): kMissesToConclude such ids in a row after the last existing one conclude
+//     kNotFound (the engine then publishes). Others' messages in the channel (editors, other
+//     bots, service messages that "can't be forwarded") are stepped over; after kProbeLimit
+//     forwarded copies (or kProbeRequestLimit requests) without a conclusion the answer is
+//     kTransient ("cannot tell"), never kNotFound, and the ids checked so far are saved with the
+//     delivery's pending entry so that the next find() goes on from there. Errors are classified as
+//     for publish (429 → transient with retry_after; a lookup chat that cannot be used stops the
+//     account, saying so; a channel with protected content — "restrict saving content" — stops
+//     it too, since no lookup can work there).
+//   * Without lookup_chat_id, recovery() is kResend: find() answers kNotFound (no lookup is
+//     possible) and the post is sent again — at least once, a duplicate is possible, never a
+//     loss. Publish reasons of such a resend say so.
+//
+// RESIDUAL RISKS of the lookup: (1) when no message id was known for this chat when the
+// delivery's first attempt left (the account's first post ever, the first after chat_id changed
+// or after the state file was lost) or its pending entry could not be saved, find() cannot know
+// where to look: kNotFound, sent again (a duplicate possible for that one post), and the reason
+// says so;
+// (2) kMissesToConclude or more DELETED messages in a row between the last saved id and the post
+// look like the end of the channel: kNotFound, a duplicate; (3) someone else posting the
+// article's URL in the channel after the last saved id is taken for the post (the article is then
+// in the channel, though not by the bot); (4) each probe of an existing message briefly shows a
+// forwarded copy in the lookup chat (silently; deleted at once when the bot may — in groups the
+// bot needs no extra right to delete its own messages); (5) Telegram limits a bot to about 20
+// messages a minute in a group: a long probe into a group gets 429, answered as transient, and
+// the next find() resumes where it stopped.
+//
+// Setting up the lookup chat: create a private group for it (or use the editors' group, or a
+// private chat: an editor opens the bot and presses Start), add the bot to it, and find the
+// chat's id (e.g. from getUpdates after posting a message there, or a bot like @RawDataBot):
+// a group's id is negative ("-4012345678", a supergroup's "-100..."), a private chat's positive.
+// The channel must allow forwarding (no "restrict saving content"). Set
+// lookup_chat_id = "<that id>" in the account's options.
 //
 // Answers ({"ok":false,"error_code":N,"description":...}): 429 transient with retry_at = now +
 // parameters.retry_after; 5xx and transport errors transient; 401, 403 (bot blocked, kicked,
@@ -45,8 +92,15 @@
 //                                      link preview under a text message (link_preview_options
 //                                      url = the article; large/small also prefer that size).
 //                disable_notification  true | false (default false): post silently.
+//                lookup_chat_id        optional: the chat (numeric id or "@name", not chat_id
+//                                      itself) find() forwards the channel's messages into, to
+//                                      look a post up after an unknown outcome (see Recovery).
+//                                      Without it, recovery resends (at least once).
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -70,6 +124,12 @@ inline constexpr std::string_view kDefaultTemplate = "{title}\n\n{summary}\n\n{u
 inline constexpr std::string_view kDefaultBaseUrl = "https://api.telegram.org";
 inline constexpr std::size_t kMessageLimit = 4096;
 inline constexpr std::size_t kCaptionLimit = 1024;
+// find(): forwarded copies of others' messages before "cannot tell", ...
+inline constexpr int kProbeLimit = 30;
+// ... requests of any kind per find() ...
+inline constexpr int kProbeRequestLimit = 60;
+// ... and ids in a row without a message, after the last existing one, that mean "not posted".
+inline constexpr int kMissesToConclude = 5;
 
 // Telegram's length: UTF-16 code units of the text after entity parsing.
 class TelegramRules final : public compose::TextRules {
@@ -97,6 +157,31 @@ struct TelegramOptions {
   std::string chat_id;  // "@name" or a number
   LinkPreview link_preview = LinkPreview::kOn;
   bool disable_notification = false;
+  std::string lookup_chat_id;  // empty: no lookup (recovery resends)
+};
+
+// What the connector keeps in its StateStore (JSON), for find():
+//   {"chat": "@example_news", "chat_id": -1001234567890, "last_message_id": 41,
+//    "pending": {"<delivery key>": {"after": 41, "checked": 0}}}
+struct LookupState {
+  // A delivery whose post may be in the channel without its id being known: its post's id is
+  // above `after` (the last id known when its first attempt left); ids up to `checked` were
+  // already looked at by a find() that could not tell.
+  struct Pending {
+    std::int64_t after = 0;
+    std::int64_t checked = 0;
+  };
+  static constexpr std::size_t kMaxPending = 64;  // the oldest are dropped beyond this
+
+  std::string chat;                  // the chat_id option the ids are in
+  std::string chat_numeric;          // the chat's numeric id, when Telegram said it
+  std::int64_t last_message_id = 0;  // the latest known id in the chat (0: none known)
+  std::map<std::string, Pending> pending;
+
+  static LookupState parse(std::string_view text);  // unreadable text: an empty state
+  std::string dump() const;
+  // The saved ids belong to this chat_id option.
+  bool knows(const std::string& chat_id) const;
 };
 
 class TelegramConnector final : public Connector {
@@ -107,10 +192,13 @@ class TelegramConnector final : public Connector {
                                                                  const ConnectorContext& context);
 
   std::string_view network() const override { return kNetworkName; }
-  Recovery recovery() const override { return Recovery::kResend; }
+  Recovery recovery() const override {
+    return options_.lookup_chat_id.empty() ? Recovery::kResend : Recovery::kLookup;
+  }
   core::Result<Post> compose(const core::Article& article) const override;
   Outcome publish(const Delivery& delivery) override;
-  // Always kNotFound: a bot cannot look a channel's posts up (see the header comment).
+  // With lookup_chat_id: probes the ids after the last saved one (see Recovery above).
+  // Without: kNotFound, saying that no lookup is possible.
   Outcome find(const Delivery& delivery) override;
   Outcome remove(const RemoteRef& remote) override;
 
@@ -122,6 +210,16 @@ class TelegramConnector final : public Connector {
   Outcome failure(const core::Result<http::ClientResponse>& response, std::string_view what) const;
   Outcome sent(const http::ClientResponse& response, std::string reason) const;
   std::string redact(std::string text) const;
+  core::Result<LookupState> load_state();
+  core::Status save_state(const LookupState& state);
+  // Before a post leaves: its delivery's starting point ("" or a note for the reason when it is
+  // unknown or cannot be saved).
+  std::string note_pending(const Delivery& delivery);
+  // After a post's outcome: a sent post's id becomes the last one and its pending entry goes
+  // (also when Telegram refused it for good); a failure to save is said in the reason.
+  void remember(Outcome& outcome, const Delivery& delivery);
+  Outcome lookup(const Delivery& delivery);
+  Outcome send(const Delivery& delivery);
 
   AccountSettings settings_;
   http::HttpClient& http_;
@@ -130,6 +228,8 @@ class TelegramConnector final : public Connector {
   TelegramOptions options_;
   std::string token_;
   std::string base_url_;  // without a trailing '/'
+  StateStore* state_;
+  std::optional<std::string> memory_state_;  // when state_ is nullptr
 };
 
 }  // namespace syndicated::connectors::telegram
