@@ -32,6 +32,9 @@ WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 MASTODON_TOKEN = "masto-token-test"
 TELEGRAM_TOKEN = "123456:ABC-telegram-test"
 TELEGRAM_CHAT_ID = "-1001234567890"
+# The fake's lookup chat (a private chat with an editor): the tg account's lookup_chat_id option
+# makes its recovery a lookup (forwardMessage into that chat) instead of a resend.
+TELEGRAM_LOOKUP_CHAT_ID = "555000111"
 DEFAULT_NETWORKS = ("x", "webhook")
 
 
@@ -111,6 +114,7 @@ class SocialEnv:
             self.tg = Fake("fake_telegram.py",
                            ["--certs", self.certs, "--token", TELEGRAM_TOKEN,
                             "--chat-id", TELEGRAM_CHAT_ID,
+                            "--lookup-chat-id", TELEGRAM_LOOKUP_CHAT_ID,
                             "--state", os.path.join(self.dir, "telegram-state.json")]
                            + list(telegram_args), self.dir, "telegram")
         with open(os.path.join(self.dir, "x-api.toml"), "w") as f:
@@ -291,6 +295,15 @@ credentials.bot_token = "env:SYNDICATED_TEST_TELEGRAM_TOKEN"
 
     def fail_telegram(self, spec):
         return self._call(self.tg.port, "POST", "/_fake/fail", spec)
+
+    def telegram_lookup_copies(self):
+        """The lookup chat's messages (the copies forwardMessage made), deleted ones included."""
+        return self._call(self.tg.port, "GET", "/_fake/lookup")["messages"]
+
+    def post_telegram(self, spec):
+        """Someone else posts in the channel: {"text": ...} or {"html": ...}, "service": true
+        for a service message (it cannot be forwarded)."""
+        return self._call(self.tg.port, "POST", "/_fake/post", spec)
 
     def reset(self):
         self.reset_x()

@@ -317,7 +317,9 @@ timeout_s = 10
             began_at = (e["time"] - e.get("responseTime", 0)) / 1000.0
             by = [saved for t, saved in self.starts if t <= began_at]
             if by and by[-1]:
-                needless.append(e)
+                needless.append("%s (status %s)" % (
+                    datetime.datetime.fromtimestamp(began_at, datetime.timezone.utc).isoformat(),
+                    e["res"].get("statusCode")))
         creates = self.pds.requests("com.atproto.repo.createRecord")
         create_codes = collections.Counter(e["res"]["statusCode"] for e in creates)
         lookups = len(self.pds.requests("com.atproto.repo.getRecord"))
