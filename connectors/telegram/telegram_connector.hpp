@@ -35,39 +35,44 @@
 //     ("pending": {key: {"after": N}}), so that posts sent meanwhile for other articles (the
 //     engine may send them while this one waits to be recovered) cannot move its starting point
 //     past it. The entry goes when the post is sent, found, or refused for good.
-//   * With the option lookup_chat_id, recovery() is kLookup: before a recovering attempt, find()
-//     forwards the channel's ids N+1, N+2, ... (N = the delivery's "after") one by one into the
-//     lookup chat
-//     (forwardMessage, disable_notification) and deletes each copy there again (deleteMessage,
-//     best effort). A copy whose text or caption holds the article's URL (as text, as a url
-//     entity or as a text_link), or whose text is the post's text, is the post: kSent with
-//     "<chat>:<id>". "message to forward not found" means no message has that id (not yet, or
-//     deleted): kMissesToConclude such ids in a row after the last existing one conclude
-//     kNotFound (the engine then publishes). Others' messages in the channel (editors, other
-//     bots, service messages that "can't be forwarded") are stepped over; after kProbeLimit
-//     forwarded copies (or kProbeRequestLimit requests) without a conclusion the answer is
-//     kTransient ("cannot tell"), never kNotFound, and the ids checked so far are saved with the
-//     delivery's pending entry so that the next find() goes on from there. Errors are classified as
-//     for publish (429 → transient with retry_after; a lookup chat that cannot be used stops the
-//     account, saying so; a channel with protected content — "restrict saving content" — stops
-//     it too, since no lookup can work there).
+//   * With the option lookup_chat_id, recovery() is kLookup: before a recovering attempt,
+//     find() forwards the channel's ids N+1, N+2, ... (N = the delivery's "after") one by one
+//     into the lookup chat (forwardMessage, disable_notification) and deletes each copy there
+//     again (deleteMessage, best effort). A copy whose text or caption holds the article's URL
+//     (as a whole URL in the text, as a url entity or as a text_link), or whose text is the
+//     post's text, is the post: kSent with "<chat>:<id>". "message to forward not found" means
+//     no message has that id (not yet, or deleted): kMissesToConclude such ids in a row after
+//     the last existing one conclude kNotFound (the engine then publishes). Others' messages in
+//     the channel (editors, other bots, the bot's later posts for other articles, service
+//     messages that "can't be forwarded") are stepped over; after kProbeLimit forwarded copies
+//     (or kProbeRequestLimit requests) without a conclusion the answer is kTransient ("cannot
+//     tell"), never kNotFound, and the ids checked so far are saved in the delivery's pending
+//     entry ("checked") so that the next find() goes on from there. Errors are classified as
+//     for publish (429 → transient with retry_after); an unknown 400 is "cannot tell"
+//     (transient), never a verdict on the post; a lookup chat that cannot be used (chat not
+//     found, bot blocked or not a member) stops the account, naming both chats; a channel with
+//     protected content ("restrict saving content") stops it too: no lookup can work there.
 //   * Without lookup_chat_id, recovery() is kResend: find() answers kNotFound (no lookup is
 //     possible) and the post is sent again — at least once, a duplicate is possible, never a
 //     loss. Publish reasons of such a resend say so.
 //
-// RESIDUAL RISKS of the lookup: (1) when no message id was known for this chat when the
-// delivery's first attempt left (the account's first post ever, the first after chat_id changed
-// or after the state file was lost) or its pending entry could not be saved, find() cannot know
-// where to look: kNotFound, sent again (a duplicate possible for that one post), and the reason
-// says so;
-// (2) kMissesToConclude or more DELETED messages in a row between the last saved id and the post
-// look like the end of the channel: kNotFound, a duplicate; (3) someone else posting the
-// article's URL in the channel after the last saved id is taken for the post (the article is then
-// in the channel, though not by the bot); (4) each probe of an existing message briefly shows a
-// forwarded copy in the lookup chat (silently; deleted at once when the bot may — in groups the
-// bot needs no extra right to delete its own messages); (5) Telegram limits a bot to about 20
-// messages a minute in a group: a long probe into a group gets 429, answered as transient, and
-// the next find() resumes where it stopped.
+// RESIDUAL RISKS of the lookup:
+//   (1) No id known when a delivery's first attempt left (the account's first post ever, the
+//       first after chat_id changed or the state file was lost) or its pending entry could not
+//       be saved: find() cannot know where to look and answers kNotFound — sent again, a
+//       duplicate possible for that one post; the reasons say so. (Seeding the state with the
+//       channel's current last id, {"chat": "<chat_id>", "last_message_id": N}, avoids it.)
+//   (2) kMissesToConclude or more DELETED messages in a row between the starting point and the
+//       post look like the end of the channel: kNotFound, a duplicate.
+//   (3) Someone else posting the article's URL in the channel after the starting point is taken
+//       for the post (the article is then in the channel, though not by the bot).
+//   (4) Each probe of an existing message briefly shows a forwarded copy in the lookup chat
+//       (silently, deleted at once; a crash in the middle of a lookup can leave one there).
+//   (5) Telegram limits a bot to about 20 messages a minute in a group: a long lookup into a
+//       group gets 429 (transient, with retry_after) and the next find() resumes.
+//   (6) The miss / service-message / protected-content answers are told apart by their
+//       descriptions; should Telegram reword them, the lookup says "cannot tell" (the delivery
+//       waits, no duplicate) rather than "not found".
 //
 // Setting up the lookup chat: create a private group for it (or use the editors' group, or a
 // private chat: an editor opens the bot and presses Start), add the bot to it, and find the

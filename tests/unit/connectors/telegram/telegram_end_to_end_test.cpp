@@ -17,6 +17,7 @@
 #include "connectors/telegram/telegram_connector.hpp"
 #include "http/beast_client.hpp"
 #include "tests/fakes/fake_clock.hpp"
+#include "tests/fakes/memory_state_store.hpp"
 
 extern char** environ;
 
@@ -41,11 +42,14 @@ class FakeTelegram {
     const std::string script =
         std::string(SYNDICATED_SOURCE_DIR) + "/tests/integration/fakes/fake_telegram.py";
     const std::string port_file = (dir_ / "port").string();
-    std::vector<std::string> args = {
-        "/usr/bin/python3", script,        "--certs",     (dir_ / "certs").string(),
-        "--port",           "0",           "--port-file", port_file,
-        "--token",          kToken,        "--chat-id",   "-1001234567890",
-        "--chat-username",  "example_news"};
+    std::vector<std::string> args = {"/usr/bin/python3", script,
+                                     "--certs",          (dir_ / "certs").string(),
+                                     "--port",           "0",
+                                     "--port-file",      port_file,
+                                     "--token",          kToken,
+                                     "--chat-id",        "-1001234567890",
+                                     "--chat-username",  "example_news",
+                                     "--lookup-chat-id", "555000111"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -101,7 +105,8 @@ class TelegramEndToEnd : public ::testing::Test {
     article_.language = "az";
   }
 
-  std::unique_ptr<TelegramConnector> make(const char* token) {
+  std::unique_ptr<TelegramConnector> make(const char* token, StateStore* state = nullptr,
+                                          bool lookup = false) {
     AccountSettings s;
     s.name = "telegram_e2e";
     s.network = "telegram";
@@ -109,7 +114,8 @@ class TelegramEndToEnd : public ::testing::Test {
     s.site_name = "Example News";
     s.credentials["bot_token"] = Secret(token);
     s.options["chat_id"] = {"@example_news", "test"};
-    auto c = TelegramConnector::create(s, ConnectorContext{*client_, clock_});
+    if (lookup) s.options["lookup_chat_id"] = {"555000111", "test"};
+    auto c = TelegramConnector::create(s, ConnectorContext{*client_, clock_, state});
     EXPECT_TRUE(c.ok());
     return std::move(*c);
   }
@@ -229,6 +235,108 @@ TEST_F(TelegramEndToEnd, TransportErrorsDoNotLeakTheToken) {
   o = connector_->publish({article_, *post, "k6", 1, false});
   EXPECT_EQ(o.kind, Kind::kTransient);
   EXPECT_THAT(o.reason, Not(HasSubstr(kSecretHalf)));
+}
+
+// A StateStore that stops writing once `crash()` is armed and one more save went through: the
+// daemon died after the request left (the "pending" save) and before the answer was recorded.
+class CrashingStore final : public StateStore {
+ public:
+  core::Result<std::optional<std::string>> load() override { return value_; }
+  core::Status save(std::string_view value) override {
+    if (saves_left_ == 0) return core::Ok{};  // dead: nothing reaches the disk any more
+    value_ = std::string(value);
+    if (saves_left_ > 0) --saves_left_;
+    return core::Ok{};
+  }
+  void crash_after_next_save() { saves_left_ = 1; }
+  void restart() { saves_left_ = -1; }
+
+ private:
+  std::optional<std::string> value_;
+  int saves_left_ = -1;  // -1: alive
+};
+
+TEST_F(TelegramEndToEnd, LookupFindsAPostWhoseAnswerWasLost) {
+  article_.images.clear();
+  CrashingStore store;
+  auto before = make(kToken, &store, true);
+  ASSERT_EQ(before->recovery(), Recovery::kLookup);
+  core::Article earlier = article_;
+  earlier.url = "https://news.example.az/earlier";
+  auto earlier_post = before->compose(earlier);
+  ASSERT_TRUE(earlier_post.ok());
+  ASSERT_EQ(before->publish({earlier, *earlier_post, "k0", 1, false}).kind, Kind::kSent);  // 1
+
+  // Others post in the channel meanwhile; one message is deleted again.
+  control("POST", "/_fake/post", {{"html", "An editor: <b>live</b> from Bak&#305;"}});  // 2
+  control("POST", "/_fake/post", {{"service", true}});                                  // 3
+  control("POST", "/_fake/post", {{"text", "gone soon"}});                              // 4
+  EXPECT_EQ(connector_->remove({"-1001234567890:4", ""}).kind, Kind::kSent);
+
+  auto post = before->compose(article_);
+  ASSERT_TRUE(post.ok());
+  store.crash_after_next_save();
+  Outcome published = before->publish({article_, *post, "k1", 1, false});  // 5
+  ASSERT_EQ(published.kind, Kind::kSent) << published.reason;
+  EXPECT_EQ(published.remote.id, "-1001234567890:5");
+  control("POST", "/_fake/post", {{"text", "after the crash"}});  // 6
+
+  // The restarted daemon: a new connector on the state as the crash left it.
+  store.restart();
+  auto after = make(kToken, &store, true);
+  Outcome found = after->find({article_, *post, "k1", 2, true});
+  ASSERT_EQ(found.kind, Kind::kSent) << found.reason;
+  EXPECT_EQ(found.remote.id, published.remote.id);
+  EXPECT_EQ(found.remote.url, "https://t.me/example_news/5");
+  EXPECT_THAT(found.reason, Not(HasSubstr(kSecretHalf)));
+
+  json lookup = control("GET", "/_fake/lookup");
+  ASSERT_FALSE(lookup["messages"].empty());
+  for (const json& copy : lookup["messages"]) {
+    EXPECT_TRUE(copy["deleted"].get<bool>()) << copy;
+    EXPECT_TRUE(copy["disable_notification"].get<bool>());
+  }
+  EXPECT_EQ(lookup["messages"].back()["forwarded_from"], 5);
+  // Once, in the channel.
+  int copies = 0;
+  const json channel = control("GET", "/_fake/messages");
+  for (const json& m : channel["messages"]) {
+    if (m["method"] == "sendMessage" && m["text"] == post->text && !m["deleted"].get<bool>()) {
+      ++copies;
+    }
+  }
+  EXPECT_EQ(copies, 1);
+}
+
+TEST_F(TelegramEndToEnd, LookupSaysNotFoundWhenThePostNeverLanded) {
+  article_.images.clear();
+  testing::MemoryStateStore store;
+  auto t = make(kToken, &store, true);
+  core::Article earlier = article_;
+  earlier.url = "https://news.example.az/earlier";
+  ASSERT_EQ(t->publish({earlier, *t->compose(earlier), "k0", 1, false}).kind, Kind::kSent);
+  auto post = t->compose(article_);
+  ASSERT_TRUE(post.ok());
+  control("POST", "/_fake/fail", {{"status", 502}, {"method", "sendMessage"}});
+  ASSERT_EQ(t->publish({article_, *post, "k1", 1, false}).kind, Kind::kTransient);
+  control("POST", "/_fake/post", {{"text", "someone else"}});  // 2
+
+  Outcome found = make(kToken, &store, true)->find({article_, *post, "k1", 2, true});
+  ASSERT_EQ(found.kind, Kind::kNotFound) << found.reason;
+  Outcome sent = t->publish({article_, *post, "k1", 2, true});
+  ASSERT_EQ(sent.kind, Kind::kSent) << sent.reason;
+  EXPECT_EQ(sent.remote.id, "-1001234567890:3");
+
+  control("POST", "/_fake/protect", {{"protected", true}});
+  Outcome stop = t->find({article_, *post, "k2", 2, true});
+  EXPECT_EQ(stop.kind, Kind::kNotFound) << "k2 never left: no starting point, no lookup";
+  auto next = t->compose(article_);
+  control("POST", "/_fake/fail", {{"status", 500}, {"method", "sendMessage"}});
+  ASSERT_EQ(t->publish({article_, *next, "k3", 1, false}).kind, Kind::kTransient);
+  control("POST", "/_fake/post", {{"text", "someone else"}});
+  stop = t->find({article_, *next, "k3", 2, true});
+  EXPECT_EQ(stop.kind, Kind::kStopAccount);
+  EXPECT_THAT(stop.reason, HasSubstr("restricts saving content"));
 }
 
 }  // namespace
