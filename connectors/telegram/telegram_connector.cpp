@@ -263,7 +263,7 @@ LookupState LookupState::parse(std::string_view text) {
   if (j.contains("pending") && j["pending"].is_object()) {
     for (const auto& [key, p] : j["pending"].items()) {
       if (!p.is_object()) continue;
-      s.pending[key] = Pending{integer(p, "after"), integer(p, "checked")};
+      s.pending[key] = Pending{integer(p, "after"), integer(p, "checked"), integer(p, "sent")};
     }
   }
   return s;
@@ -275,9 +275,23 @@ std::string LookupState::dump() const {
   json p = json::object();
   for (const auto& [key, entry] : pending) {
     p[key] = {{"after", entry.after}, {"checked", entry.checked}};
+    if (entry.sent > 0) p[key]["sent"] = entry.sent;
   }
   if (!p.empty()) j["pending"] = p;
   return j.dump();
+}
+
+void LookupState::trim() {
+  // Known posts go first (oldest first): their ledger rows are long committed; then the oldest
+  // unknown ones.
+  while (pending.size() > kMaxPending) {
+    auto victim = std::min_element(pending.begin(), pending.end(), [](const auto& a, const auto& b) {
+      const bool a_known = a.second.sent > 0, b_known = b.second.sent > 0;
+      if (a_known != b_known) return a_known;
+      return a.second.after < b.second.after;
+    });
+    pending.erase(victim);
+  }
 }
 
 bool LookupState::knows(const std::string& chat_id) const {
@@ -630,12 +644,7 @@ std::string TelegramConnector::note_pending(const Delivery& delivery) {
   }
   if (state.pending.count(delivery.key)) return {};  // an earlier attempt's point stays
   state.pending[delivery.key] = LookupState::Pending{state.last_message_id, 0};
-  while (state.pending.size() > LookupState::kMaxPending) {
-    auto oldest = std::min_element(
-        state.pending.begin(), state.pending.end(),
-        [](const auto& a, const auto& b) { return a.second.after < b.second.after; });
-    state.pending.erase(oldest);
-  }
+  state.trim();
   if (auto saved = save_state(state); !saved) {
     return "could not save the message id before this post (" + saved.error().to_string() +
            "): a lookup after an unknown outcome will not be possible for it";
@@ -659,7 +668,17 @@ void TelegramConnector::remember(Outcome& outcome, const Delivery& delivery) {
     if (parse_int(numeric)) state.chat_numeric = numeric;
     state.last_message_id = std::max(state.last_message_id, *id);
   }
-  if (state.pending.erase(delivery.key) == 0 && !sent) return;
+  if (auto entry = state.pending.find(delivery.key); entry != state.pending.end()) {
+    if (sent) {
+      if (const auto colon = outcome.remote.id.rfind(':'); colon != std::string::npos)
+        if (auto id = parse_int(outcome.remote.id.substr(colon + 1))) entry->second.sent = *id;
+    } else {
+      state.pending.erase(entry);
+    }
+  } else if (!sent) {
+    return;
+  }
+  state.trim();
   if (auto saved = save_state(state); !saved) {
     outcome.reason +=
         redact(" (could not save the message id for lookups: " + saved.error().to_string() + ")");
@@ -753,6 +772,17 @@ Outcome TelegramConnector::lookup(const Delivery& delivery) {
   LookupState state = std::move(*loaded);
   const std::string& chat = options_.chat_id;
   auto entry = state.pending.find(delivery.key);
+  if (entry != state.pending.end() && entry->second.sent > 0) {
+    // Sent (or found) before, and the process died before the ledger said so.
+    Outcome o;
+    o.kind = Kind::kSent;
+    json chat_object = json::object();
+    if (auto n = parse_int(state.chat_numeric)) chat_object["id"] = *n;
+    if (chat.rfind("@", 0) == 0) chat_object["username"] = chat.substr(1);
+    o.remote = remote_ref(chat, &chat_object, entry->second.sent);
+    o.reason = "already sent as message " + o.remote.id + " (saved before the restart)";
+    return o;
+  }
   if (!state.knows(chat) || entry == state.pending.end() || entry->second.after == 0) {
     return make(Kind::kNotFound,
                 "no message id of chat " + chat +
@@ -819,7 +849,8 @@ Outcome TelegramConnector::lookup(const Delivery& delivery) {
                       " forwarded copies could not be deleted from the lookup chat)";
         }
         state.last_message_id = std::max(state.last_message_id, id);
-        state.pending.erase(entry);
+        entry->second.sent = id;  // kept until trimmed: the ledger records it after this
+        state.trim();
         if (auto saved = save_state(state); !saved) {
           o.reason += " (could not save the message id: " + saved.error().to_string() + ")";
         }

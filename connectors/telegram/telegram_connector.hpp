@@ -172,9 +172,13 @@ struct LookupState {
   // A delivery whose post may be in the channel without its id being known: its post's id is
   // above `after` (the last id known when its first attempt left); ids up to `checked` were
   // already looked at by a find() that could not tell.
+  // Once the post is known (sent, or found by a lookup), `sent` holds its id: the entry stays
+  // (the oldest known ones are dropped first), because the engine records the outcome in its
+  // ledger only after the connector saved this — a crash in between must still find it here.
   struct Pending {
     std::int64_t after = 0;
     std::int64_t checked = 0;
+    std::int64_t sent = 0;
   };
   static constexpr std::size_t kMaxPending = 64;  // the oldest are dropped beyond this
 
@@ -184,6 +188,7 @@ struct LookupState {
   std::map<std::string, Pending> pending;
 
   static LookupState parse(std::string_view text);  // unreadable text: an empty state
+  void trim();  // at most kMaxPending entries
   std::string dump() const;
   // The saved ids belong to this chat_id option.
   bool knows(const std::string& chat_id) const;
