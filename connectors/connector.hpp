@@ -82,6 +82,9 @@ struct Outcome {
   // ... and, on any outcome, do not start another request for this account before this
   // (rate-limit window exhausted: remaining == 0).
   std::optional<core::Timestamp> pause_until;
+  // kTransient from find(): the lookup could not conclude yet but got further (and will go on
+  // from there). Such an answer does not use up one of the delivery's attempts.
+  bool progress = false;
 
   bool ok() const { return kind == Kind::kSent || kind == Kind::kNotFound; }
 };

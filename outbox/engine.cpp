@@ -625,7 +625,11 @@ void Engine::on_sent_outcome(const std::string& name, const AccountPolicy& polic
     }
     case Outcome::Kind::kTransient:
       ++stats.transient;
-      if (row.attempts >= policy.max_attempts) {
+      if (outcome.progress) {
+        // A lookup that got further (e.g. through a busy channel): not an attempt used up.
+        c.attempts = std::max(0, row.attempts - 1);
+      }
+      if (row.attempts >= policy.max_attempts && !outcome.progress) {
         c.to = State::kFailed;
         c.reason = "dead after " + std::to_string(row.attempts) + " attempts: " + outcome.reason;
         ++stats.failed;

@@ -263,7 +263,8 @@ LookupState LookupState::parse(std::string_view text) {
   if (j.contains("pending") && j["pending"].is_object()) {
     for (const auto& [key, p] : j["pending"].items()) {
       if (!p.is_object()) continue;
-      s.pending[key] = Pending{integer(p, "after"), integer(p, "checked"), integer(p, "sent")};
+      s.pending[key] = Pending{integer(p, "after"), integer(p, "checked"), integer(p, "sent"),
+                               p.contains("confirmed") && p["confirmed"] == true};
     }
   }
   return s;
@@ -276,20 +277,23 @@ std::string LookupState::dump() const {
   for (const auto& [key, entry] : pending) {
     p[key] = {{"after", entry.after}, {"checked", entry.checked}};
     if (entry.sent > 0) p[key]["sent"] = entry.sent;
+    if (entry.confirmed) p[key]["confirmed"] = true;
   }
   if (!p.empty()) j["pending"] = p;
   return j.dump();
 }
 
 void LookupState::trim() {
-  // Known posts go first (oldest first): their ledger rows are long committed; then the oldest
-  // unknown ones.
+  // Confirmed known posts go first (oldest first): their ledger rows are committed; then the
+  // oldest of the others (unknown posts, and known ones a ledger may not have recorded).
   while (pending.size() > kMaxPending) {
-    auto victim = std::min_element(pending.begin(), pending.end(), [](const auto& a, const auto& b) {
-      const bool a_known = a.second.sent > 0, b_known = b.second.sent > 0;
-      if (a_known != b_known) return a_known;
-      return a.second.after < b.second.after;
-    });
+    auto victim =
+        std::min_element(pending.begin(), pending.end(), [](const auto& a, const auto& b) {
+          const bool a_done = a.second.sent > 0 && a.second.confirmed;
+          const bool b_done = b.second.sent > 0 && b.second.confirmed;
+          if (a_done != b_done) return a_done;
+          return a.second.after < b.second.after;
+        });
     pending.erase(victim);
   }
 }
@@ -630,6 +634,17 @@ core::Status TelegramConnector::save_state(const LookupState& state) {
   return state_->save(state.dump());
 }
 
+bool TelegramConnector::confirm_previous(LookupState& state, const std::string& key) {
+  if (!unconfirmed_ || *unconfirmed_ == key) return false;  // the same post again: not recorded
+  auto entry = state.pending.find(*unconfirmed_);
+  unconfirmed_.reset();
+  if (entry == state.pending.end() || entry->second.sent == 0 || entry->second.confirmed) {
+    return false;
+  }
+  entry->second.confirmed = true;
+  return true;
+}
+
 std::string TelegramConnector::note_pending(const Delivery& delivery) {
   auto loaded = load_state();
   if (!loaded) {
@@ -642,7 +657,11 @@ std::string TelegramConnector::note_pending(const Delivery& delivery) {
            " was known before this post: a lookup after an unknown outcome will not be possible "
            "for it";
   }
-  if (state.pending.count(delivery.key)) return {};  // an earlier attempt's point stays
+  const bool confirmed = confirm_previous(state, delivery.key);
+  if (state.pending.count(delivery.key)) {  // an earlier attempt's point stays
+    if (confirmed) (void)save_state(state);
+    return {};
+  }
   state.pending[delivery.key] = LookupState::Pending{state.last_message_id, 0};
   state.trim();
   if (auto saved = save_state(state); !saved) {
@@ -670,8 +689,13 @@ void TelegramConnector::remember(Outcome& outcome, const Delivery& delivery) {
   }
   if (auto entry = state.pending.find(delivery.key); entry != state.pending.end()) {
     if (sent) {
-      if (const auto colon = outcome.remote.id.rfind(':'); colon != std::string::npos)
-        if (auto id = parse_int(outcome.remote.id.substr(colon + 1))) entry->second.sent = *id;
+      const auto colon = outcome.remote.id.rfind(':');
+      if (auto id = colon == std::string::npos ? std::nullopt
+                                               : parse_int(outcome.remote.id.substr(colon + 1))) {
+        entry->second.sent = *id;
+        entry->second.confirmed = false;
+        unconfirmed_ = delivery.key;
+      }
     } else {
       state.pending.erase(entry);
     }
@@ -770,9 +794,11 @@ Outcome TelegramConnector::lookup(const Delivery& delivery) {
                                          loaded.error().to_string() + ")"));
   }
   LookupState state = std::move(*loaded);
+  if (confirm_previous(state, delivery.key)) (void)save_state(state);
   const std::string& chat = options_.chat_id;
   auto entry = state.pending.find(delivery.key);
   if (entry != state.pending.end() && entry->second.sent > 0) {
+    unconfirmed_ = delivery.key;  // recorded by the engine only after this answer
     // Sent (or found) before, and the process died before the ledger said so.
     Outcome o;
     o.kind = Kind::kSent;
@@ -809,10 +835,13 @@ Outcome TelegramConnector::lookup(const Delivery& delivery) {
   for (std::int64_t id = first;; ++id) {
     if (copies >= kProbeLimit || requests >= kProbeRequestLimit) {
       keep_progress();
-      return make(Kind::kTransient,
-                  "cannot tell yet whether the post went out: " + range(id - 1) +
-                      " hold other messages than this article's; the next lookup goes on from id " +
-                      std::to_string(existing + 1));
+      Outcome o = make(Kind::kTransient,
+                       "cannot tell yet whether the post went out: " + range(id - 1) +
+                           " hold other messages than this article's; the next lookup goes on "
+                           "from id " +
+                           std::to_string(existing + 1));
+      o.progress = true;
+      return o;
     }
     json body = {{"chat_id", chat_json(options_.lookup_chat_id)},
                  {"from_chat_id", chat_json(chat)},
@@ -850,6 +879,8 @@ Outcome TelegramConnector::lookup(const Delivery& delivery) {
         }
         state.last_message_id = std::max(state.last_message_id, id);
         entry->second.sent = id;  // kept until trimmed: the ledger records it after this
+        entry->second.confirmed = false;
+        unconfirmed_ = delivery.key;
         state.trim();
         if (auto saved = save_state(state); !saved) {
           o.reason += " (could not save the message id: " + saved.error().to_string() + ")";

@@ -52,6 +52,12 @@
 //     (transient), never a verdict on the post; a lookup chat that cannot be used (chat not
 //     found, bot blocked or not a member) stops the account, naming both chats; a channel with
 //     protected content ("restrict saving content") stops it too: no lookup can work there.
+//   * A sent (or found) post's entry keeps its id ("sent"), so that a crash between the
+//     connector's save and the engine's ledger commit is answered "sent" by find(). Such an
+//     entry is "confirmed" once the connector is called for another delivery in the same
+//     process (the engine recorded the outcome before that call); only confirmed entries are
+//     dropped first when there are more than kMaxPending, so the recovery wait (many other posts
+//     may go out meanwhile) cannot push out the entry a recovery needs.
 //   * Without lookup_chat_id, recovery() is kResend: find() answers kNotFound (no lookup is
 //     possible) and the post is sent again — at least once, a duplicate is possible, never a
 //     loss. Publish reasons of such a resend say so.
@@ -73,6 +79,9 @@
 //   (6) The miss / service-message / protected-content answers are told apart by their
 //       descriptions; should Telegram reword them, the lookup says "cannot tell" (the delivery
 //       waits, no duplicate) rather than "not found".
+//   (7) A process that ends after its last post's ledger commit leaves that post's entry
+//       unconfirmed for good (one per process end); with kMaxPending entries that are all
+//       unconfirmed or unknown the oldest goes, and were it a recovery's, that post is sent again.
 //
 // Setting up the lookup chat: create a private group for it (or use the editors' group, or a
 // private chat: an editor opens the bot and presses Start), add the bot to it, and find the
@@ -173,12 +182,19 @@ struct LookupState {
   // above `after` (the last id known when its first attempt left); ids up to `checked` were
   // already looked at by a find() that could not tell.
   // Once the post is known (sent, or found by a lookup), `sent` holds its id: the entry stays
-  // (the oldest known ones are dropped first), because the engine records the outcome in its
+  // (the oldest confirmed ones are dropped first), because the engine records the outcome in its
   // ledger only after the connector saved this — a crash in between must still find it here.
+  // A known entry is `confirmed` once the engine is known to have recorded it: the same
+  // connector was called again for another delivery after it (the engine makes one call per
+  // account at a time, and records an outcome before the next call). Only confirmed entries may
+  // be trimmed early: an unconfirmed one may be the post of a crash between the connector's save
+  // and the ledger commit, whose find() comes only after the engine's recovery wait — during
+  // which any number of other posts may go out.
   struct Pending {
     std::int64_t after = 0;
     std::int64_t checked = 0;
     std::int64_t sent = 0;
+    bool confirmed = false;
   };
   static constexpr std::size_t kMaxPending = 64;  // the oldest are dropped beyond this
 
@@ -188,7 +204,9 @@ struct LookupState {
   std::map<std::string, Pending> pending;
 
   static LookupState parse(std::string_view text);  // unreadable text: an empty state
-  void trim();  // at most kMaxPending entries
+  // At most kMaxPending entries: confirmed known posts go first (oldest first), then the oldest
+  // of the others.
+  void trim();
   std::string dump() const;
   // The saved ids belong to this chat_id option.
   bool knows(const std::string& chat_id) const;
@@ -230,6 +248,9 @@ class TelegramConnector final : public Connector {
   void remember(Outcome& outcome, const Delivery& delivery);
   Outcome lookup(const Delivery& delivery);
   Outcome send(const Delivery& delivery);
+  // A call for `key` starts: the post this connector last knew as sent (for another key) has
+  // been recorded by the engine since; its entry becomes confirmed. True when `state` changed.
+  bool confirm_previous(LookupState& state, const std::string& key);
 
   AccountSettings settings_;
   http::HttpClient& http_;
@@ -240,6 +261,9 @@ class TelegramConnector final : public Connector {
   std::string base_url_;  // without a trailing '/'
   StateStore* state_;
   std::optional<std::string> memory_state_;  // when state_ is nullptr
+  // The delivery key whose post this connector instance last saved as sent (or found), not yet
+  // confirmed by a later call (see LookupState::Pending::confirmed).
+  std::optional<std::string> unconfirmed_;
 };
 
 }  // namespace syndicated::connectors::telegram

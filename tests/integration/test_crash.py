@@ -63,11 +63,10 @@ NETWORKS = ("x", "webhook", "mastodon", "telegram")
 # Telegram: without lookup_chat_id the connector declares Recovery::kResend (a bot can neither
 # read its channel nor send with an idempotency key: a resend after an unknown outcome may
 # duplicate) and the test can only assert "never lost" (set TELEGRAM_EXACTLY_ONCE = False and
-# TG_ACCOUNT = "" to watch the duplicates). With it, recovery is a lookup and exactly once should
-# hold — but one run in three or four still shows one duplicate in ~275 articles (seen with seed
-# 1: the article's lookup entry was missing when its recovery ran, so the post was sent again).
-# Until that is found, Telegram is asserted "never lost" and its duplicates are printed.
-TELEGRAM_EXACTLY_ONCE = False
+# TG_ACCOUNT = "" to watch the duplicates). With it, recovery is a lookup and exactly once holds
+# (a post's saved id outlives the posts sent while its recovery waits; a lookup that only got
+# further does not use up the delivery's attempts).
+TELEGRAM_EXACTLY_ONCE = True
 TG_ACCOUNT = 'lookup_chat_id = "%s"' % TELEGRAM_LOOKUP_CHAT_ID  # extra TOML lines of tg
 EDITOR_POST_CHANCE = 0.3    # per trial, someone else posts in the Telegram channel
 

@@ -620,6 +620,30 @@ TEST_F(EngineTest, LookupRecoveryWaitsUntilTheDeadProcesssRequestCouldHaveLanded
   EXPECT_EQ(x_->created(), 1);
 }
 
+TEST_F(EngineTest, ALookupThatGetsFurtherDoesNotUseUpAttempts) {
+  // A lookup through a busy channel answers "cannot tell yet" with progress many times; the
+  // delivery must not die of it before the lookup concludes.
+  x_->set_recovery(Recovery::kLookup);
+  QueuedDispatcher queued;
+  make_engine(queued);
+  engine_->start({});
+  const core::Article a = article("a1");
+  engine_->upsert(a);
+  queued.lose_answer_next();
+  crash();
+  for (int i = 0; i < 12; ++i) {  // more than max_attempts (8)
+    connectors::Outcome o = testing::transient("cannot tell yet: ids 1-30 are others'");
+    o.progress = true;
+    x_->push_find(o);
+  }
+  make_engine();
+  engine_->start({a});
+  clock_.advance(hours(6));
+  EXPECT_EQ(x_->found().size(), 13u);  // 12 "cannot tell yet", then the real answer
+  EXPECT_EQ(row("a1").state, State::kSent);
+  EXPECT_EQ(x_->created(), 1);
+}
+
 TEST_F(EngineTest, LookupThatCannotTellTriesAgainLater) {
   x_->set_recovery(Recovery::kLookup);
   QueuedDispatcher queued;

@@ -530,6 +530,33 @@ TEST_F(TelegramLookupTest, ACrashAfterTheSendBeforeTheLedgerIsAnsweredFromTheSav
   EXPECT_EQ(http.requests().size(), before);
 }
 
+TEST_F(TelegramLookupTest, ACrashedPostsSavedIdOutlivesThePostsSentDuringTheRecoveryWait) {
+  // The crash test's duplicate: the post was sent and its id saved, the process died before the
+  // ledger commit; the engine waits before its recovery, and meanwhile more than kMaxPending
+  // other posts go out. The crashed post's entry must not be the one trimmed for them.
+  posted_before(41);
+  Post post = compose(*make_stored());
+  ASSERT_EQ(make_stored()->publish({art, post, "crashed", 1, false}).kind, Kind::kSent);  // 42
+  auto restarted = make_stored();
+  const int others = static_cast<int>(LookupState::kMaxPending) + 10;
+  for (int i = 0; i < others; ++i) {
+    const std::string key = "other-" + std::to_string(i);
+    ASSERT_EQ(restarted->publish({art, post, key, 1, false}).kind, Kind::kSent) << key;
+  }
+  EXPECT_LE(saved()["pending"].size(), LookupState::kMaxPending) << "the state stays bounded";
+  // Each post is confirmed by the next call (the engine recorded it before making that call);
+  // the last one, and the crashed one, are not.
+  EXPECT_EQ(saved()["pending"]["other-" + std::to_string(others - 2)]["confirmed"], true);
+  EXPECT_FALSE(saved()["pending"]["other-" + std::to_string(others - 1)].contains("confirmed"));
+
+  const std::size_t before = http.requests().size();
+  Outcome found = restarted->find({art, post, "crashed", 2, true});
+  ASSERT_EQ(found.kind, Kind::kSent) << found.reason;
+  EXPECT_EQ(found.remote.id, "-1001234567890:42");
+  EXPECT_EQ(http.requests().size(), before);
+  EXPECT_EQ(channel->next_id, 42 + 1 + others) << "nothing was sent again";
+}
+
 TEST_F(TelegramLookupTest, FindsThePostWhoseAnswerWasLost) {
   posted_before(41);
   auto t = make_stored();
